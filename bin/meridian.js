@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+'use strict';
+// The CLI is written in TypeScript and compiled to dist/ by `npm ci` (the prepare script) or `npm run build`.
+require('../dist/cli/main.js').main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err) => { console.error(err instanceof Error ? err.stack : err); process.exitCode = 1; },
+);

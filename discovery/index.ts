@@ -1,0 +1,1 @@
+export type { Locality, Endpoint, Service, RegistrySnapshot, DiscoverySource } from './types';

@@ -1,0 +1,1 @@
+export type { SourcePosition, FailoverRule, TrafficPolicy, PolicySet, ClientKind, ClientProfile } from './model';
