@@ -1,0 +1,164 @@
+import type * as grpc from '@grpc/grpc-js';
+import * as protobuf from 'protobufjs';
+import type { Locality } from '../discovery';
+import type { NodeInfo } from './node';
+import { messageType } from './protos';
+import type { EncodedResource } from './snapshot';
+
+/** A decoded DiscoveryRequest, with proto field names. */
+export interface DiscoveryRequest {
+  version_info: string;
+  node?: RawNode;
+  resource_names: string[];
+  type_url: string;
+  response_nonce: string;
+  error_detail?: { code?: number; message?: string };
+}
+
+interface RawNode {
+  id?: string;
+  cluster?: string;
+  locality?: { region?: string; zone?: string; sub_zone?: string };
+  user_agent_name?: string;
+  metadata?: { fields?: Record<string, RawValue> };
+}
+
+interface RawValue {
+  null_value?: number;
+  number_value?: number;
+  string_value?: string;
+  bool_value?: boolean;
+  struct_value?: { fields?: Record<string, RawValue> };
+  list_value?: { values?: RawValue[] };
+}
+
+let requestType: protobuf.Type | undefined;
+let responseType: protobuf.Type | undefined;
+
+function discoveryRequestType(): protobuf.Type {
+  requestType ??= messageType('envoy.service.discovery.v3.DiscoveryRequest');
+  return requestType;
+}
+
+function discoveryResponseType(): protobuf.Type {
+  responseType ??= messageType('envoy.service.discovery.v3.DiscoveryResponse');
+  return responseType;
+}
+
+/** Decodes a DiscoveryRequest, filling absent fields with their proto defaults. */
+export function decodeDiscoveryRequest(bytes: Buffer): DiscoveryRequest {
+  const type = discoveryRequestType();
+  const object = type.toObject(type.decode(bytes), { defaults: true, arrays: true, enums: String, longs: Number });
+  return object as DiscoveryRequest;
+}
+
+/** Encodes a DiscoveryRequest given with proto field names; for clients and tests. */
+export function encodeDiscoveryRequest(request: Partial<DiscoveryRequest> & { node?: object }): Buffer {
+  const type = discoveryRequestType();
+  return Buffer.from(type.encode(type.fromObject(request)).finish());
+}
+
+/** A decoded DiscoveryResponse whose resources are left as bytes; for clients and tests. */
+export interface DiscoveryResponse {
+  version_info: string;
+  resources: { type_url: string; value: Uint8Array }[];
+  type_url: string;
+  nonce: string;
+}
+
+export function decodeDiscoveryResponse(bytes: Buffer): DiscoveryResponse {
+  const type = discoveryResponseType();
+  return type.toObject(type.decode(bytes), { defaults: true, arrays: true }) as DiscoveryResponse;
+}
+
+/**
+ * Encodes a DiscoveryResponse around resources that are already serialized, so each resource is
+ * encoded once however many streams it is sent on.
+ */
+export function encodeDiscoveryResponse(
+  typeUrl: string,
+  version: string,
+  nonce: string,
+  resources: Iterable<EncodedResource>,
+): Buffer {
+  const type = discoveryResponseType();
+  const message = type.create({
+    version_info: version,
+    type_url: typeUrl,
+    nonce,
+    resources: [...resources].map((resource) => ({ type_url: resource.typeUrl, value: resource.body })),
+  });
+  return Buffer.from(type.encode(message).finish());
+}
+
+function plainValue(value: RawValue): unknown {
+  if (value.string_value !== undefined) return value.string_value;
+  if (value.number_value !== undefined) return value.number_value;
+  if (value.bool_value !== undefined) return value.bool_value;
+  if (value.struct_value !== undefined) return plainStruct(value.struct_value);
+  if (value.list_value !== undefined) return (value.list_value.values ?? []).map(plainValue);
+  return null;
+}
+
+function plainStruct(struct: { fields?: Record<string, RawValue> }): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(struct.fields ?? {})) out[key] = plainValue(value);
+  return out;
+}
+
+/** Converts the `node` of a request into what the server keeps of it. */
+export function nodeInfoOf(node: RawNode | undefined): NodeInfo {
+  const raw = node ?? {};
+  let locality: Locality | undefined;
+  if (raw.locality && (raw.locality.region || raw.locality.zone || raw.locality.sub_zone)) {
+    locality = { region: raw.locality.region ?? '', zone: raw.locality.zone ?? '', subZone: raw.locality.sub_zone ?? '' };
+  }
+  return {
+    id: raw.id ?? '',
+    cluster: raw.cluster ?? '',
+    locality,
+    userAgentName: raw.user_agent_name ?? '',
+    metadata: raw.metadata ? plainStruct(raw.metadata) : {},
+  };
+}
+
+/** Paths and type URLs of the xDS services Meridian serves. `typeUrl` is unset for ADS. */
+export const XDS_SERVICES = [
+  { service: 'ads', path: '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources' },
+  {
+    service: 'clusters',
+    path: '/envoy.service.cluster.v3.ClusterDiscoveryService/StreamClusters',
+    typeUrl: 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
+  },
+  {
+    service: 'endpoints',
+    path: '/envoy.service.endpoint.v3.EndpointDiscoveryService/StreamEndpoints',
+    typeUrl: 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
+  },
+  {
+    service: 'listeners',
+    path: '/envoy.service.listener.v3.ListenerDiscoveryService/StreamListeners',
+    typeUrl: 'type.googleapis.com/envoy.config.listener.v3.Listener',
+  },
+  {
+    service: 'routes',
+    path: '/envoy.service.route.v3.RouteDiscoveryService/StreamRoutes',
+    typeUrl: 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration',
+  },
+] as const;
+
+/**
+ * A bidirectional-streaming method definition whose requests are decoded DiscoveryRequests and
+ * whose responses are written as already-encoded bytes.
+ */
+export function sotwMethodDefinition(path: string): grpc.MethodDefinition<DiscoveryRequest, Buffer> {
+  return {
+    path,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: (request: DiscoveryRequest) => encodeDiscoveryRequest(request),
+    requestDeserialize: decodeDiscoveryRequest,
+    responseSerialize: (bytes: Buffer) => bytes,
+    responseDeserialize: (bytes: Buffer) => bytes,
+  };
+}
