@@ -1,0 +1,148 @@
+import type { Logger } from 'pino';
+import type { RegistrySnapshot } from '../discovery';
+import type { ClientProfile, PolicySet } from '../policy';
+import { buildSnapshot, contentHash, encodeResource, type EncodedResource, type SnapshotCache, type TypeUrl } from '../xds';
+import { profileOfGroupKey } from './groups';
+
+/** What the controller reads of the registry. */
+export interface RegistryView {
+  snapshot(): RegistrySnapshot;
+  /** True once every discovery source has synced. */
+  synced(): boolean;
+  onChange(listener: () => void): () => void;
+}
+
+/** What the controller reads of the policy store. */
+export interface PolicyView {
+  current(): PolicySet;
+  onChange(listener: () => void): () => void;
+}
+
+/** One resource as the policy engine computes it: a protobufjs plain object with its name. */
+export interface ComputedResource {
+  name: string;
+  message: object;
+}
+
+/** Computes every resource for one client profile, and the consistency problems of the result. */
+export type ResourceBuilder = (
+  registry: RegistrySnapshot,
+  policies: PolicySet,
+  profile: ClientProfile,
+) => { resources: ReadonlyMap<TypeUrl, readonly ComputedResource[]>; problems: readonly string[] };
+
+export interface ControllerOptions {
+  registry: RegistryView;
+  policies: PolicyView;
+  cache: SnapshotCache;
+  build: ResourceBuilder;
+  logger: Logger;
+  /** Quiet period after a change before snapshots are recomputed, in milliseconds. Default 100. */
+  debounceMs?: number;
+  /** Longest a change waits while further changes keep arriving, in milliseconds. Default 1000. */
+  maxDelayMs?: number;
+}
+
+/**
+ * Joins discovery, policy and the xDS cache: computes a snapshot for every group of proxies that
+ * asks for one, and recomputes all of them when the registry or the policies change. Nothing is
+ * published before every discovery source has synced, so no proxy is sent a partial endpoint list.
+ */
+export class MeshController {
+  private readonly log: Logger;
+  /** Encoded resources by content key, with the recompute generation that last used each. */
+  private readonly encoded = new Map<string, { generation: number; resource: EncodedResource }>();
+  private generation = 0;
+  private readonly unsubscribe: (() => void)[] = [];
+  private timer?: NodeJS.Timeout;
+  private firstPendingAt?: number;
+  private stopped = false;
+  /** Snapshot computations since start, for tests and metrics. */
+  computations = 0;
+
+  constructor(private readonly options: ControllerOptions) {
+    this.log = options.logger;
+  }
+
+  start(): void {
+    const { registry, policies, cache } = this.options;
+    this.unsubscribe.push(registry.onChange(() => this.schedule('registry')));
+    this.unsubscribe.push(policies.onChange(() => this.schedule('policy')));
+    this.unsubscribe.push(cache.onGroupDemand((group) => this.publish(group)));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
+  }
+
+  /** Recomputes every known group now, skipping the debounce. */
+  recomputeAll(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.firstPendingAt = undefined;
+    this.generation++;
+    const groups = new Set([...this.options.cache.groups(), ...this.options.cache.activeGroups()]);
+    for (const group of groups) this.publish(group);
+    // Forget encodings that neither this recompute nor the one before used.
+    for (const [key, entry] of this.encoded) {
+      if (entry.generation < this.generation - 1) this.encoded.delete(key);
+    }
+  }
+
+  private schedule(reason: string): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    this.firstPendingAt ??= now;
+    const debounceMs = this.options.debounceMs ?? 100;
+    const maxDelayMs = this.options.maxDelayMs ?? 1000;
+    const delay = Math.max(0, Math.min(debounceMs, this.firstPendingAt + maxDelayMs - now));
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.recomputeAll(), delay);
+    this.log.debug({ reason, delayMs: delay }, 'recompute scheduled');
+  }
+
+  /** Computes and publishes the snapshot of one group; keeps the old one when that fails. */
+  private publish(group: string): void {
+    const { registry, policies, cache, build } = this.options;
+    if (!registry.synced()) {
+      this.log.debug({ group }, 'snapshot deferred until discovery has synced');
+      return;
+    }
+
+    const registrySnapshot = registry.snapshot();
+    const policySet = policies.current();
+    const profile = profileOfGroupKey(group);
+    const cause = `registry=${registrySnapshot.revision} policy=${policySet.revision}`;
+    try {
+      const { resources, problems } = build(registrySnapshot, policySet, profile);
+      if (problems.length > 0) {
+        this.log.error({ group, cause, problems }, 'inconsistent resources not published');
+        return;
+      }
+      const byType = new Map<TypeUrl, EncodedResource[]>();
+      for (const [typeUrl, list] of resources) byType.set(typeUrl, list.map((resource) => this.encode(typeUrl, resource)));
+      cache.setSnapshot(group, buildSnapshot(byType, cause));
+      this.computations++;
+    } catch (error) {
+      this.log.error({ group, cause, err: error }, 'snapshot computation failed; proxies keep the previous one');
+    }
+  }
+
+  /**
+   * Encodes a resource, reusing the bytes when an identical resource was encoded before: most
+   * resources are the same for every group, and hashing their JSON is cheaper than encoding them.
+   */
+  private encode(typeUrl: TypeUrl, resource: ComputedResource): EncodedResource {
+    const key = `${typeUrl}\0${resource.name}\0${contentHash(JSON.stringify(resource.message))}`;
+    const previous = this.encoded.get(key);
+    if (previous) {
+      previous.generation = this.generation;
+      return previous.resource;
+    }
+    const encoded = encodeResource(typeUrl, resource.name, resource.message);
+    this.encoded.set(key, { generation: this.generation, resource: encoded });
+    return encoded;
+  }
+}
