@@ -1,0 +1,21 @@
+export { buildAdminServer, listenAdminServer, closeAdminServer } from './server';
+export type { AdminServer, AdminServerOptions } from './server';
+export { parseListenAddress, DEFAULT_ADMIN_ADDRESS } from './address';
+export type { ListenAddress } from './address';
+export { readinessOf } from './readiness';
+export type { Readiness, SourceReadiness } from './readiness';
+export { AdminError, ADMIN_ERROR_CODES, ADMIN_ROUTES } from './errors';
+export type { AdminErrorCode, AdminErrorBody } from './errors';
+export { SyncStatusTracker } from './sync-status';
+export type {
+  SyncStatusProvider,
+  SyncStatusTrackerOptions,
+  ProxySyncStatus,
+  TypeSyncStatus,
+  TypeSyncState,
+  NackRecord,
+} from './sync-status';
+export { XdsMetrics, typeLabelOf, OTHER_TYPE_LABEL } from './metrics';
+export type { XdsMetricsOptions } from './metrics';
+export { createLogger, isLogLevel, LOG_LEVELS } from './logging';
+export type { Logger, LogLevel, LoggerOptions } from './logging';

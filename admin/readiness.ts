@@ -1,0 +1,30 @@
+/** Whether one discovery source has delivered its first complete view. */
+export interface SourceReadiness {
+  name: string;
+  synced: boolean;
+}
+
+/** Body of `GET /readyz`, returned with 200 when `ready` is true and 503 otherwise. */
+export interface Readiness {
+  ready: boolean;
+  sources: SourceReadiness[];
+  /** Why the control plane is not ready; absent when it is. */
+  reason?: string;
+}
+
+/**
+ * Computes readiness from the discovery sources: ready once every source has synced. With no
+ * source at all it is not ready, because an empty registry would push empty endpoint lists.
+ */
+export function readinessOf(sources: readonly SourceReadiness[]): Readiness {
+  const listed = sources.map((source) => ({ name: source.name, synced: source.synced }));
+  if (listed.length === 0) {
+    return { ready: false, sources: listed, reason: 'no discovery source is configured' };
+  }
+
+  const waiting = listed.filter((source) => !source.synced).map((source) => source.name);
+  if (waiting.length > 0) {
+    return { ready: false, sources: listed, reason: `waiting for discovery sources to sync: ${waiting.join(', ')}` };
+  }
+  return { ready: true, sources: listed };
+}
