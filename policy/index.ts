@@ -1,1 +1,17 @@
 export type { SourcePosition, FailoverRule, TrafficPolicy, PolicySet, ClientKind, ClientProfile } from './model';
+export {
+  assignLocalityPriorities,
+  OWN_SUB_ZONE_WEIGHT_FACTOR,
+  type LocalityGroup,
+  type LocalityLbSettings,
+} from './locality';
+export {
+  buildResources,
+  type GeneratedResources,
+  type NamedResource,
+  type SkippedPolicy,
+} from './resources/build';
+export { checkConsistency, type ConsistencyProblem } from './resources/consistency';
+export { clusterNameOf, CONNECT_TIMEOUT_SECONDS } from './resources/cluster';
+export { outboundListenerNameOf } from './resources/listener';
+export type { ProtoObject } from './resources/common';

@@ -1,0 +1,170 @@
+import type { Endpoint, Locality } from '../discovery';
+import type { TrafficPolicy } from './model';
+
+/**
+ * Share of a priority-0 zone's traffic that stays in the client's own sub-zone, when the client
+ * and at least one sibling sub-zone of that zone have endpoints. The own sub-zone's locality gets
+ * a load balancing weight of `OWN_SUB_ZONE_WEIGHT_FACTOR` times the sum of its siblings' weights,
+ * so it receives 4 / (4 + 1) = 80% of the zone's traffic whatever the endpoint counts are, and
+ * the siblings share the remaining 20% in proportion to their endpoint weights.
+ *
+ * NOTE: the share ignores capacity. An own sub-zone with one endpoint still receives 80%, and
+ * only Envoy's and gRPC's ejection of overloaded endpoints moves traffic away from it.
+ */
+export const OWN_SUB_ZONE_WEIGHT_FACTOR = 4;
+
+/** Endpoints of one locality at one priority: one `LocalityLbEndpoints` of a ClusterLoadAssignment. */
+export interface LocalityGroup {
+  /** All fields are empty strings for endpoints whose locality is unknown. */
+  locality: Locality;
+  /** Dense: 0 is the nearest level, and every priority up to the highest has a group. */
+  priority: number;
+  /** The locality's load balancing weight, 1 or more. */
+  weight: number;
+  endpoints: readonly Endpoint[];
+}
+
+/** The part of a TrafficPolicy that decides priorities. */
+export type LocalityLbSettings = TrafficPolicy['localityLb'];
+
+const UNKNOWN_LOCALITY: Locality = { region: '', zone: '', subZone: '' };
+
+/**
+ * Groups a service's endpoints by locality and gives each group a priority and a weight, as seen
+ * by a client in `client`. Levels, nearest first, each one priority unless empty:
+ *
+ * 1. the client's own zone (same region and zone; when the client's zone is empty, every
+ *    endpoint of its region);
+ * 2. the other zones of the client's region;
+ * 3. one level per other region, in the order of the failover rule whose `from` is the client's
+ *    region, then the regions that the rule does not list, sorted by name;
+ * 4. endpoints whose locality is unknown (undefined, or an empty region).
+ *
+ * Empty levels are skipped, so priorities are dense. When `settings.enabled` is false or the
+ * client has no region, every group gets priority 0. A group's weight is the sum of its endpoints'
+ * weights, except for the client's own sub-zone (see `OWN_SUB_ZONE_WEIGHT_FACTOR`).
+ * Groups are returned by priority, then by region, zone and sub-zone.
+ */
+export function assignLocalityPriorities(
+  endpoints: readonly Endpoint[],
+  client: Locality | undefined,
+  settings: LocalityLbSettings,
+): LocalityGroup[] {
+  const groups = groupByLocality(endpoints);
+
+  if (!settings.enabled || client === undefined || client.region === '') {
+    return groups.map((group) => ({ ...group, priority: 0 }));
+  }
+
+  const levelOf = levelRanker(
+    client,
+    settings,
+    groups.map((group) => group.locality),
+  );
+  const levels = [...new Set(groups.map((group) => levelOf(group.locality)))].sort((a, b) => a - b);
+  const prioritized = groups.map((group) => ({ ...group, priority: levels.indexOf(levelOf(group.locality)) }));
+  prioritized.sort((a, b) => a.priority - b.priority || compareLocalities(a.locality, b.locality));
+
+  return weightOwnSubZone(prioritized, client);
+}
+
+/** Groups endpoints by (region, zone, sub-zone). An unknown locality is one group of its own. */
+function groupByLocality(endpoints: readonly Endpoint[]): LocalityGroup[] {
+  const byKey = new Map<string, { locality: Locality; endpoints: Endpoint[] }>();
+
+  for (const endpoint of endpoints) {
+    const locality = knownLocality(endpoint.locality) ?? UNKNOWN_LOCALITY;
+    const key = localityKey(locality);
+    let entry = byKey.get(key);
+    if (entry === undefined) {
+      entry = { locality, endpoints: [] };
+      byKey.set(key, entry);
+    }
+    entry.endpoints.push(endpoint);
+  }
+
+  return [...byKey.values()]
+    .sort((a, b) => compareLocalities(a.locality, b.locality))
+    .map((entry) => ({ ...entry, priority: 0, weight: sumWeights(entry.endpoints) }));
+}
+
+/**
+ * Returns a function that ranks a locality by nearness to the client: 0 own zone, 1 own region,
+ * then one rank per other region (the failover rule's regions first, then the others by name),
+ * and a rank after every region for an unknown locality.
+ */
+function levelRanker(client: Locality, settings: LocalityLbSettings, present: readonly Locality[]): (locality: Locality) => number {
+  const listed = failoverOrder(client.region, settings);
+  const unlisted = [...new Set(present.map((locality) => locality.region))]
+    .filter((region) => region !== '' && region !== client.region && !listed.includes(region))
+    .sort(compareStrings);
+  const regionOrder = [...listed, ...unlisted];
+  const UNKNOWN_RANK = 2 + regionOrder.length;
+
+  return (locality: Locality): number => {
+    if (locality.region === '') return UNKNOWN_RANK;
+    if (locality.region === client.region) {
+      return client.zone === '' || locality.zone === client.zone ? 0 : 1;
+    }
+    return 2 + regionOrder.indexOf(locality.region);
+  };
+}
+
+/** Regions to try after the client's own, from the failover rule of the client's region. */
+function failoverOrder(region: string, settings: LocalityLbSettings): string[] {
+  const rule = settings.failover.find((candidate) => candidate.from === region);
+  if (rule === undefined) return [];
+
+  const order: string[] = [];
+  for (const target of rule.to) {
+    if (target !== region && !order.includes(target)) order.push(target);
+  }
+  return order;
+}
+
+/**
+ * Gives the client's own sub-zone `OWN_SUB_ZONE_WEIGHT_FACTOR` times the weight of its siblings in
+ * priority 0. Leaves the groups unchanged when the client has no sub-zone, when its sub-zone has
+ * no endpoints, or when it has no siblings.
+ */
+function weightOwnSubZone(groups: LocalityGroup[], client: Locality): LocalityGroup[] {
+  if (client.subZone === '') return groups;
+
+  const nearest = groups.filter((group) => group.priority === 0);
+  const own = nearest.find((group) => localityKey(group.locality) === localityKey(client));
+  if (own === undefined) return groups;
+
+  const siblingsWeight = sumOf(nearest.filter((group) => group !== own).map((group) => group.weight));
+  if (siblingsWeight === 0) return groups;
+
+  const ownWeight = OWN_SUB_ZONE_WEIGHT_FACTOR * siblingsWeight;
+  return groups.map((group) => (group === own ? { ...group, weight: ownWeight } : group));
+}
+
+/**
+ * Orders localities by region, zone and sub-zone. This order is only used within one priority,
+ * where it keeps the output stable.
+ */
+function compareLocalities(a: Locality, b: Locality): number {
+  return compareStrings(a.region, b.region) || compareStrings(a.zone, b.zone) || compareStrings(a.subZone, b.subZone);
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function knownLocality(locality: Locality | undefined): Locality | undefined {
+  return locality === undefined || locality.region === '' ? undefined : locality;
+}
+
+function localityKey(locality: Locality): string {
+  return JSON.stringify([locality.region, locality.zone, locality.subZone]);
+}
+
+function sumWeights(endpoints: readonly Endpoint[]): number {
+  return sumOf(endpoints.map((endpoint) => endpoint.weight));
+}
+
+function sumOf(values: readonly number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}

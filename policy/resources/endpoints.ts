@@ -1,0 +1,60 @@
+import type { Endpoint, Locality, Service } from '../../discovery';
+import type { LocalityGroup } from '../locality';
+import { clusterNameOf } from './cluster';
+import type { ProtoObject } from './common';
+
+/**
+ * Builds the ClusterLoadAssignment of a service from its locality groups. Every
+ * `LocalityLbEndpoints` carries a `locality` (empty for unknown localities) because gRPC clients
+ * reject one without it, and a `load_balancing_weight` because gRPC clients drop a locality
+ * without one. `policy.overprovisioning_factor` is left at Envoy's default of 140.
+ */
+export function buildClusterLoadAssignment(service: Service, groups: readonly LocalityGroup[]): ProtoObject {
+  return {
+    cluster_name: clusterNameOf(service),
+    endpoints: groups.map(buildLocalityLbEndpoints),
+  };
+}
+
+function buildLocalityLbEndpoints(group: LocalityGroup): ProtoObject {
+  return {
+    locality: buildLocality(group.locality),
+    priority: group.priority,
+    load_balancing_weight: { value: group.weight },
+    lb_endpoints: group.endpoints.map(buildLbEndpoint),
+  };
+}
+
+function buildLocality(locality: Locality): ProtoObject {
+  const message: ProtoObject = {};
+  if (locality.region !== '') message.region = locality.region;
+  if (locality.zone !== '') message.zone = locality.zone;
+  if (locality.subZone !== '') message.sub_zone = locality.subZone;
+  return message;
+}
+
+function buildLbEndpoint(endpoint: Endpoint): ProtoObject {
+  return {
+    endpoint: { address: { socket_address: { address: endpoint.address, port_value: endpoint.port } } },
+    load_balancing_weight: { value: endpoint.weight },
+    // The registry's Endpoint has no health state, so every endpoint it lists is offered as usable.
+    health_status: 'HEALTHY',
+  };
+}
+
+/**
+ * Returns the endpoints without repeats of an address and port, keeping the first. gRPC clients
+ * reject a ClusterLoadAssignment that lists one address twice, which happens when two discovery
+ * sources report the same workload.
+ */
+export function uniqueEndpoints(endpoints: readonly Endpoint[]): Endpoint[] {
+  const seen = new Set<string>();
+  const unique: Endpoint[] = [];
+  for (const endpoint of endpoints) {
+    const key = `${endpoint.address}|${endpoint.port}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    unique.push(endpoint);
+  }
+  return unique;
+}
