@@ -1,7 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, type Registry } from 'prom-client';
 import type { RegistrySnapshot } from '../discovery';
-// NOTE: xds/ has no index.ts yet, so the hook types come straight from their file.
-import type { StreamInfo, XdsServerHooks } from '../xds/hooks';
+import type { StreamInfo, XdsServerHooks } from '../xds';
 
 /**
  * Message names of the resource types that the `type` label may take. Any other type URL a client
@@ -116,11 +115,11 @@ export class XdsMetrics implements XdsServerHooks {
     this.connectedProxies.dec({ service });
   }
 
-  onAck(_stream: StreamInfo, typeUrl: string): void {
+  onAck(_stream: StreamInfo, typeUrl: string, _version: string): void {
     this.acks.inc({ type: typeLabelOf(typeUrl) });
   }
 
-  onNack(_stream: StreamInfo, typeUrl: string): void {
+  onNack(_stream: StreamInfo, typeUrl: string, _rejectedVersion: string, _message: string): void {
     this.nacks.inc({ type: typeLabelOf(typeUrl) });
   }
 

@@ -1,6 +1,5 @@
 import type { Locality } from '../discovery';
-// NOTE: xds/ has no index.ts yet, so the hook types come straight from their file.
-import type { StreamInfo, XdsServerHooks } from '../xds/hooks';
+import type { StreamInfo, XdsServerHooks } from '../xds';
 
 /** Where one resource type of one stream stands. */
 export type TypeSyncState =
