@@ -1,0 +1,159 @@
+import type { Diagnostic, Severity } from './diagnostics';
+
+/** One entry of the error catalogue: the default severity, what the code means, and the usual fix. */
+export interface CatalogueEntry {
+  severity: Severity;
+  summary: string;
+  fix: string;
+}
+
+/**
+ * Every diagnostic code that configuration loading and validation can report. Codes are stable:
+ * scripts and dashboards match on them. `docs/errors.md` lists the same codes, and a test keeps
+ * the two in step.
+ */
+export const CONFIG_ERRORS = {
+  MERIDIAN_CONFIG_FILE_UNREADABLE: {
+    severity: 'error',
+    summary: 'A configuration path does not exist or cannot be read.',
+    fix: 'Check the path and its permissions.',
+  },
+  MERIDIAN_CONFIG_NO_FILES: {
+    severity: 'warning',
+    summary: 'A configuration folder holds no `.yaml` or `.yml` file.',
+    fix: 'Add configuration files to the folder, or pass the right folder.',
+  },
+  MERIDIAN_CONFIG_YAML_SYNTAX: {
+    severity: 'error',
+    summary: 'The file is not valid YAML.',
+    fix: 'Correct the YAML syntax at the reported position.',
+  },
+  MERIDIAN_CONFIG_DUPLICATE_KEY: {
+    severity: 'error',
+    summary: 'A mapping has the same key twice, so one of the values would be lost.',
+    fix: 'Remove or rename one of the two keys.',
+  },
+  MERIDIAN_CONFIG_UNSUPPORTED_API_VERSION: {
+    severity: 'error',
+    summary: 'The `apiVersion` of a document is not `meridian.io/v1alpha1`.',
+    fix: 'Set `apiVersion: meridian.io/v1alpha1`.',
+  },
+  MERIDIAN_CONFIG_UNKNOWN_KIND: {
+    severity: 'error',
+    summary: 'The `kind` of a document is not one Meridian knows.',
+    fix: 'Use one of the kinds listed in the message.',
+  },
+  MERIDIAN_CONFIG_MISSING_FIELD: {
+    severity: 'error',
+    summary: 'A required field is absent.',
+    fix: 'Add the field; docs/configuration.md describes it.',
+  },
+  MERIDIAN_CONFIG_UNKNOWN_FIELD: {
+    severity: 'error',
+    summary: 'A field is not part of the format, often because of a typo.',
+    fix: 'Remove the field or correct its name.',
+  },
+  MERIDIAN_CONFIG_INVALID_TYPE: {
+    severity: 'error',
+    summary: 'A value has the wrong type, for example a string where a number is expected.',
+    fix: 'Write a value of the expected type; quote strings that YAML would read as numbers or booleans.',
+  },
+  MERIDIAN_CONFIG_INVALID_VALUE: {
+    severity: 'error',
+    summary: 'A value has the right type but is not allowed: not one of the listed choices, or not a valid name or address.',
+    fix: 'Use one of the allowed values named in the message.',
+  },
+  MERIDIAN_CONFIG_OUT_OF_RANGE: {
+    severity: 'error',
+    summary: 'A number is outside its allowed range.',
+    fix: 'Use a number inside the range named in the message.',
+  },
+  MERIDIAN_CONFIG_EMPTY_LIST: {
+    severity: 'error',
+    summary: 'A list that needs at least one item is empty.',
+    fix: 'Add at least one item.',
+  },
+  MERIDIAN_CONFIG_DUPLICATE_NAME: {
+    severity: 'error',
+    summary: 'Two documents of the same kind have the same `metadata.name`.',
+    fix: 'Rename or remove one of the two documents.',
+  },
+  MERIDIAN_CONFIG_DUPLICATE_ENDPOINT: {
+    severity: 'error',
+    summary: 'A service lists the same address and port twice.',
+    fix: 'Remove one of the two endpoints, or raise the weight of the remaining one.',
+  },
+  MERIDIAN_CONFIG_UNKNOWN_REFERENCE: {
+    severity: 'error',
+    summary: 'A document names another document that does not exist, such as a TrafficPolicy whose `spec.service` names no ServiceEndpoints document.',
+    fix: 'Correct the name, or add the document it refers to.',
+  },
+  MERIDIAN_CONFIG_UNKNOWN_REGION: {
+    severity: 'error',
+    summary: 'A failover rule names a region where no endpoint of any service runs.',
+    fix: 'Use one of the regions listed in the message, or add endpoints in that region.',
+  },
+  MERIDIAN_CONFIG_DUPLICATE_FAILOVER_SOURCE: {
+    severity: 'error',
+    summary: 'Two failover rules of one policy have the same `from` region.',
+    fix: 'Merge the two rules into one.',
+  },
+  MERIDIAN_CONFIG_DUPLICATE_FAILOVER_TARGET: {
+    severity: 'error',
+    summary: 'A region appears twice in the `to` list of one failover rule.',
+    fix: 'Keep the region once, at the position of its priority.',
+  },
+  MERIDIAN_CONFIG_FAILOVER_TO_SELF: {
+    severity: 'error',
+    summary: 'A failover rule lists its own `from` region in `to`; clients always try their own region first.',
+    fix: 'Remove the `from` region from the `to` list.',
+  },
+  MERIDIAN_CONFIG_INVALID_HOSTNAME: {
+    severity: 'error',
+    summary: 'A hostname is not a valid DNS name.',
+    fix: 'Use lowercase letters, digits, `-` and `.`, with labels of 1 to 63 characters.',
+  },
+  MERIDIAN_CONFIG_DUPLICATE_HOSTNAME: {
+    severity: 'error',
+    summary: 'A hostname is claimed by two policies, or twice by one.',
+    fix: 'Keep each hostname in exactly one policy.',
+  },
+  MERIDIAN_DISCOVERY_DUPLICATE_SERVICE: {
+    severity: 'error',
+    summary: 'Two discovery sources define a service with the same name; the source listed first is used and the other is ignored.',
+    fix: 'Remove the service from one of the sources or rename it.',
+  },
+} as const satisfies Record<string, CatalogueEntry>;
+
+/** A code of the error catalogue. */
+export type ConfigErrorCode = keyof typeof CONFIG_ERRORS;
+
+/** Where a diagnostic points, and what it says beyond the catalogue's defaults. */
+export interface DiagnosticDetails {
+  file: string;
+  line: number;
+  column: number;
+  path: string;
+  value?: unknown;
+  message: string;
+  /** Replaces the catalogue's fix when the caller knows a more precise one. */
+  fix?: string;
+  /** Replaces the catalogue's severity. */
+  severity?: Severity;
+}
+
+/** Builds a diagnostic whose severity and fix default to the catalogue entry of `code`. */
+export function createDiagnostic(code: ConfigErrorCode, details: DiagnosticDetails): Diagnostic {
+  const entry: CatalogueEntry = CONFIG_ERRORS[code];
+  return {
+    code,
+    severity: details.severity ?? entry.severity,
+    file: details.file,
+    line: details.line,
+    column: details.column,
+    path: details.path,
+    value: details.value,
+    message: details.message,
+    fix: details.fix ?? entry.fix,
+  };
+}

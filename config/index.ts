@@ -1,0 +1,31 @@
+export type { Diagnostic, Severity } from './diagnostics';
+export { formatDiagnostic, formatDiagnostics, hasErrors } from './diagnostics';
+export type { CatalogueEntry, ConfigErrorCode, DiagnosticDetails } from './errors';
+export { CONFIG_ERRORS, createDiagnostic } from './errors';
+export type { ConfigDocument, LoadedDocuments, LinePosition } from './documents';
+export { loadDocuments, parseDocuments, positionOf, nodeAtPath } from './documents';
+export type { Cursor, Reader, FieldSpec, FieldSpecs, ReportOptions, StringOptions, ListOptions } from './schema';
+export {
+  ValidationContext,
+  documentCursor,
+  fieldCursor,
+  itemCursor,
+  stringValue,
+  integerValue,
+  booleanValue,
+  enumValue,
+  stringMap,
+  listOf,
+  objectOf,
+  required,
+  optional,
+  withDefault,
+  plainValue,
+  describeValue,
+} from './schema';
+export type { DocumentHeader, KindDefinition, ValidatedDocument, SetReporter, SetCheck, ValidationResult } from './kinds';
+export { API_VERSION, DocumentSet, KindRegistry } from './kinds';
+export { checkDnsName } from './names';
+export { editDistance, closestMatch, didYouMean, listKnown } from './suggest';
+export type { ConfigWatcherOptions, ReloadListener } from './watcher';
+export { ConfigWatcher, DEFAULT_DEBOUNCE_MS } from './watcher';

@@ -1,0 +1,105 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Logger } from 'pino';
+import { loadDocuments, type LoadedDocuments } from './documents';
+
+/** Default quiet time after the last file event before the paths are read again. */
+export const DEFAULT_DEBOUNCE_MS = 100;
+
+/** Options of `ConfigWatcher`. */
+export interface ConfigWatcherOptions {
+  /** Quiet time after the last file event before reloading, in milliseconds. Default 100. */
+  debounceMs?: number;
+  logger: Logger;
+}
+
+/** Receives each reloaded document set. A returned promise is awaited before the next reload. */
+export type ReloadListener = (loaded: LoadedDocuments) => void | Promise<void>;
+
+/**
+ * Watches configuration files and folders and reloads them all after each burst of changes.
+ *
+ * Each path's folder is watched rather than the file itself, because editors save by writing a
+ * new file and renaming it over the old one, which ends a watch on the old file. For a folder,
+ * only events on `.yaml` and `.yml` names count, so editors' swap and backup files do not
+ * trigger reloads. Reloads never overlap: events during a reload schedule one more after it.
+ *
+ * NOTE: a watched folder that is itself deleted or renamed is not watched again; the error is
+ * logged and the last reloaded set stays in force.
+ */
+export class ConfigWatcher {
+  private readonly watchers: fs.FSWatcher[] = [];
+  private readonly debounceMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private reloading: Promise<void> | undefined;
+  private pending = false;
+  private closed = false;
+
+  constructor(
+    private readonly paths: readonly string[],
+    private readonly listener: ReloadListener,
+    private readonly options: ConfigWatcherOptions,
+  ) {
+    this.debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
+    if (!Number.isFinite(this.debounceMs) || this.debounceMs < 0) {
+      throw new Error(`debounceMs must be a number of milliseconds of 0 or more, got ${this.debounceMs}`);
+    }
+  }
+
+  /** Starts watching. Throws when a path cannot be watched, for example when it does not exist. */
+  start(): void {
+    for (const configPath of this.paths) {
+      const isFolder = fs.statSync(configPath).isDirectory();
+      const folder = isFolder ? configPath : path.dirname(configPath);
+      const accepts = isFolder ? isYamlName : (name: string) => name === path.basename(configPath);
+      const watcher = fs.watch(folder, (_event, name) => {
+        if (name === null || accepts(name.toString())) this.schedule();
+      });
+      watcher.on('error', (error) => this.options.logger.error({ err: error, folder }, 'config watch failed'));
+      this.watchers.push(watcher);
+    }
+  }
+
+  /** Stops watching and waits for a reload in progress. No listener call starts after it resolves. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    for (const watcher of this.watchers) watcher.close();
+    this.watchers.length = 0;
+    await this.reloading;
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.reload(), this.debounceMs);
+  }
+
+  private reload(): void {
+    if (this.reloading !== undefined) {
+      this.pending = true;
+      return;
+    }
+    this.reloading = this.runReload().finally(() => {
+      this.reloading = undefined;
+      if (this.pending && !this.closed) {
+        this.pending = false;
+        this.reload();
+      }
+    });
+  }
+
+  private async runReload(): Promise<void> {
+    try {
+      const loaded = await loadDocuments(this.paths);
+      if (!this.closed) await this.listener(loaded);
+    } catch (error) {
+      this.options.logger.error({ err: error, paths: this.paths }, 'config reload failed');
+    }
+  }
+}
+
+function isYamlName(name: string): boolean {
+  const extension = path.extname(name);
+  return extension === '.yaml' || extension === '.yml';
+}

@@ -1,0 +1,124 @@
+import type { Logger } from 'pino';
+import {
+  ConfigWatcher,
+  KindRegistry,
+  formatDiagnostic,
+  hasErrors,
+  loadDocuments,
+  type Diagnostic,
+  type LoadedDocuments,
+} from '../config';
+import { serviceEndpointsKind } from './service-endpoints';
+import type { DiscoverySource, Service } from './types';
+
+/** Options of `StaticSource`. */
+export interface StaticSourceOptions {
+  /** YAML files or folders of YAML files. */
+  paths: readonly string[];
+  logger: Logger;
+  /** Source name for logs and conflicts. Default `static:` followed by the paths. */
+  name?: string;
+  /**
+   * The kinds the files may hold. Default: ServiceEndpoints only. Pass policy's
+   * `createConfigKinds()` when the folder holds TrafficPolicy documents as well, so that the
+   * source accepts and rejects edits exactly as the policy store does.
+   */
+  kinds?: KindRegistry;
+  /** Watch the paths and apply edits. Default true. */
+  watch?: boolean;
+  /** Quiet time after the last file event before reloading, in milliseconds. Default 100. */
+  debounceMs?: number;
+}
+
+/** Returns a registry that knows only the ServiceEndpoints kind. */
+export function createDiscoveryKinds(): KindRegistry {
+  return new KindRegistry().register(serviceEndpointsKind);
+}
+
+/**
+ * A discovery source read from ServiceEndpoints YAML documents. Each valid load replaces all of
+ * its services. A load with any error is rejected as a whole: it is logged, its diagnostics are
+ * kept for `lastErrors()`, and the services of the last valid load stay in force.
+ */
+export class StaticSource implements DiscoverySource {
+  readonly name: string;
+  private current: readonly Service[] = [];
+  private currentJson = '';
+  private errors: Diagnostic[] = [];
+  private isSynced = false;
+  private readonly listeners = new Set<() => void>();
+  private readonly kinds: KindRegistry;
+  private readonly log: Logger;
+  private watcher: ConfigWatcher | undefined;
+
+  constructor(private readonly options: StaticSourceOptions) {
+    if (options.paths.length === 0) throw new Error('StaticSource needs at least one path in options.paths');
+    this.name = options.name ?? `static:${options.paths.join(',')}`;
+    this.kinds = options.kinds ?? createDiscoveryKinds();
+    this.log = options.logger.child({ component: 'static-source', source: this.name });
+  }
+
+  /** True once a load was valid; it stays true when later edits are rejected. */
+  get synced(): boolean {
+    return this.isSynced;
+  }
+
+  /** Loads the paths once and then watches them. Resolves after the first load, valid or not. */
+  async start(): Promise<void> {
+    this.apply(await loadDocuments(this.options.paths));
+    if (this.options.watch === false) return;
+    this.watcher = new ConfigWatcher(this.options.paths, (loaded) => this.apply(loaded), {
+      logger: this.log,
+      debounceMs: this.options.debounceMs,
+    });
+    this.watcher.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.watcher?.close();
+    this.watcher = undefined;
+  }
+
+  services(): readonly Service[] {
+    return this.current;
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Returns the diagnostics of the last rejected load, or an empty list when the last load was valid. */
+  lastErrors(): readonly Diagnostic[] {
+    return this.errors;
+  }
+
+  /** Validates a loaded document set and, when it has no error, makes its services current. */
+  private apply(loaded: LoadedDocuments): void {
+    const { set, diagnostics } = this.kinds.validate(loaded);
+    if (hasErrors(diagnostics)) {
+      this.errors = diagnostics;
+      this.log.error(
+        { errorCount: diagnostics.filter((d) => d.severity === 'error').length, diagnostics: diagnostics.map(formatDiagnostic) },
+        'services rejected',
+      );
+      return;
+    }
+    for (const warning of diagnostics) this.log.warn({ diagnostic: formatDiagnostic(warning) }, 'services loaded with a warning');
+
+    const services = set
+      .of(serviceEndpointsKind)
+      .map((document) => document.value)
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
+    const json = JSON.stringify(services);
+    const changed = !this.isSynced || json !== this.currentJson;
+    this.errors = [];
+    this.current = services;
+    this.currentJson = json;
+    this.isSynced = true;
+    if (!changed) return;
+
+    this.log.info({ serviceCount: services.length, files: loaded.files.length }, 'services loaded');
+    for (const listener of this.listeners) listener();
+  }
+}
