@@ -5,3 +5,4 @@ export { XdsServer, parseHostPort, type XdsServerOptions } from './server';
 export type { XdsServerHooks, StreamInfo } from './hooks';
 export type { NodeInfo } from './node';
 export { encodeDiscoveryRequest, decodeDiscoveryResponse, XDS_SERVICES } from './wire';
+export { validateMessage, type ValidationIssue } from './validate';
