@@ -16,6 +16,7 @@ export {
   enumValue,
   stringMap,
   listOf,
+  refine,
   objectOf,
   required,
   optional,

@@ -52,6 +52,7 @@ export class DocumentSet {
     private readonly valid: ReadonlyMap<string, readonly ValidatedDocument<unknown>[]>,
     private readonly declared: ReadonlyMap<string, readonly string[]>,
     private readonly invalidKinds: ReadonlySet<string>,
+    private readonly invalidDocuments: ReadonlyMap<string, readonly ConfigDocument[]>,
   ) {}
 
   /** Returns the valid documents of a kind in load order. */
@@ -62,6 +63,14 @@ export class DocumentSet {
   /** Returns the names of every document of a kind that has a readable name, valid or not. */
   declaredNames(kind: string): string[] {
     return [...(this.declared.get(kind) ?? [])];
+  }
+
+  /**
+   * Returns the documents of a kind whose header was readable but that had errors, so that checks
+   * across documents can still look at the fields they need.
+   */
+  invalid(kind: string): ConfigDocument[] {
+    return [...(this.invalidDocuments.get(kind) ?? [])];
   }
 
   /** Returns true when every document of the kind was valid, so that its absence of a value means something. */
@@ -120,6 +129,7 @@ export class KindRegistry {
     const valid = new Map<string, ValidatedDocument<unknown>[]>();
     const declared = new Map<string, string[]>();
     const invalidKinds = new Set<string>();
+    const invalidDocuments = new Map<string, ConfigDocument[]>();
     const namePositions = new Map<string, ConfigDocument>();
 
     for (const document of loaded.documents) {
@@ -132,12 +142,13 @@ export class KindRegistry {
         valid.set(outcome.kind, list);
       } else if (outcome !== undefined) {
         invalidKinds.add(outcome.kind);
+        invalidDocuments.set(outcome.kind, [...(invalidDocuments.get(outcome.kind) ?? []), document]);
       } else {
         for (const kind of this.definitions.keys()) invalidKinds.add(kind);
       }
     }
 
-    const set = new DocumentSet(valid, declared, invalidKinds);
+    const set = new DocumentSet(valid, declared, invalidKinds, invalidDocuments);
     const report = setReporter(diagnostics);
     for (const check of this.setChecks) check(set, report);
     return { set, diagnostics: sortByPosition(diagnostics, loaded.files) };

@@ -113,6 +113,8 @@ export interface StringOptions {
   check?: (value: string) => string | undefined;
   /** The fix for a string that fails `check`. */
   checkFix?: string;
+  /** The code for a string that fails `check`. Default `MERIDIAN_CONFIG_INVALID_VALUE`. */
+  checkCode?: ConfigErrorCode;
 }
 
 /** Reads a non-empty string. Numbers and booleans are rejected, because YAML types them before Meridian sees them. */
@@ -128,7 +130,7 @@ export function stringValue(options: StringOptions = {}): Reader<string> {
     }
     const problem = options.check?.(value);
     if (problem !== undefined) {
-      cursor.context.report('MERIDIAN_CONFIG_INVALID_VALUE', cursor, problem, { fix: options.checkFix });
+      cursor.context.report(options.checkCode ?? 'MERIDIAN_CONFIG_INVALID_VALUE', cursor, problem, { fix: options.checkFix });
       return undefined;
     }
     return value;
@@ -222,6 +224,20 @@ export function listOf<T>(item: Reader<T>, options: ListOptions = {}): Reader<T[
       if (value !== undefined) result.push(value);
     }
     return cursor.context.errorCount() === before ? result : undefined;
+  };
+}
+
+/**
+ * Adds a check to a reader that runs once the value itself is valid, for rules between its parts
+ * (such as repeated items). Returns undefined when the check reports an error.
+ */
+export function refine<T>(read: Reader<T>, check: (cursor: Cursor, value: T) => void): Reader<T> {
+  return (cursor) => {
+    const value = read(cursor);
+    if (value === undefined) return undefined;
+    const before = cursor.context.errorCount();
+    check(cursor, value);
+    return cursor.context.errorCount() === before ? value : undefined;
   };
 }
 

@@ -7,6 +7,7 @@ import {
   integerValue,
   listOf,
   objectOf,
+  refine,
   optional,
   required,
   stringMap,
@@ -80,17 +81,12 @@ const readEndpoint = objectOf<EndpointSpec>({
 const readSpec = objectOf<ServiceSpec>({
   port: required(readPort),
   protocol: withDefault(enumValue(SERVICE_PROTOCOLS), 'http'),
-  endpoints: required(listOf(readEndpoint, { nonEmpty: true })),
+  endpoints: required(refine(listOf(readEndpoint, { nonEmpty: true }), checkEndpointList)),
 });
 
 function validateServiceSpec(spec: Cursor, header: DocumentHeader): Service | undefined {
-  const before = spec.context.errorCount();
   const parsed = readSpec(spec);
   if (parsed === undefined) return undefined;
-
-  checkDuplicateEndpoints(spec, parsed.endpoints);
-  checkWeightSum(spec, parsed.endpoints);
-  if (spec.context.errorCount() !== before) return undefined;
 
   return {
     name: header.name,
@@ -100,7 +96,12 @@ function validateServiceSpec(spec: Cursor, header: DocumentHeader): Service | un
   };
 }
 
-function checkDuplicateEndpoints(spec: Cursor, endpoints: readonly EndpointSpec[]): void {
+function checkEndpointList(list: Cursor, endpoints: readonly EndpointSpec[]): void {
+  checkDuplicateEndpoints(list, endpoints);
+  checkWeightSum(list, endpoints);
+}
+
+function checkDuplicateEndpoints(list: Cursor, endpoints: readonly EndpointSpec[]): void {
   const seen = new Map<string, number>();
   endpoints.forEach((endpoint, index) => {
     const key = `${endpoint.address.toLowerCase()} ${endpoint.port}`;
@@ -109,8 +110,8 @@ function checkDuplicateEndpoints(spec: Cursor, endpoints: readonly EndpointSpec[
       seen.set(key, index);
       return;
     }
-    const cursor = fieldCursor(itemCursor(fieldCursor(spec, 'endpoints'), index), 'address');
-    spec.context.report(
+    const cursor = fieldCursor(itemCursor(list, index), 'address');
+    list.context.report(
       'MERIDIAN_CONFIG_DUPLICATE_ENDPOINT',
       cursor,
       `endpoint ${endpoint.address}:${endpoint.port} is already listed as endpoints[${first}]`,
@@ -118,12 +119,12 @@ function checkDuplicateEndpoints(spec: Cursor, endpoints: readonly EndpointSpec[
   });
 }
 
-function checkWeightSum(spec: Cursor, endpoints: readonly EndpointSpec[]): void {
+function checkWeightSum(list: Cursor, endpoints: readonly EndpointSpec[]): void {
   const sum = endpoints.reduce((total, endpoint) => total + endpoint.weight, 0);
   if (sum <= MAX_SERVICE_WEIGHT_SUM) return;
-  spec.context.report(
+  list.context.report(
     'MERIDIAN_CONFIG_OUT_OF_RANGE',
-    fieldCursor(spec, 'endpoints'),
+    list,
     `the endpoint weights add up to ${sum}; the sum may be at most ${MAX_SERVICE_WEIGHT_SUM}`,
     { value: sum, fix: 'lower the weights in proportion' },
   );

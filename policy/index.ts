@@ -15,3 +15,7 @@ export { checkConsistency, type ConsistencyProblem } from './resources/consisten
 export { clusterNameOf, CONNECT_TIMEOUT_SECONDS } from './resources/cluster';
 export { outboundListenerNameOf } from './resources/listener';
 export type { ProtoObject } from './resources/common';
+export { TRAFFIC_POLICY_KIND, trafficPolicyKind } from './traffic-policy';
+export { checkPolicyReferences } from './references';
+export { createConfigKinds, validateFiles } from './validate-files';
+export { PolicyStore, REVISION_LENGTH, revisionOf, canonicalJson, type PolicyStoreOptions, type PolicyLoadResult } from './store';
