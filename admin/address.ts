@@ -5,7 +5,7 @@ export interface ListenAddress {
   port: number;
 }
 
-/** Loopback address the admin server listens on unless told otherwise. */
+/** Default address of the admin server, on loopback. */
 export const DEFAULT_ADMIN_ADDRESS = '127.0.0.1:18080';
 
 /**
@@ -14,7 +14,7 @@ export const DEFAULT_ADMIN_ADDRESS = '127.0.0.1:18080';
  */
 export function parseListenAddress(text: string): ListenAddress {
   const invalid = (why: string): Error =>
-    new Error(`invalid listen address ${JSON.stringify(text)}: ${why}; expected HOST:PORT such as ${DEFAULT_ADMIN_ADDRESS}`);
+    new Error(`invalid listen address ${JSON.stringify(text)}: ${why}. Use HOST:PORT, such as ${DEFAULT_ADMIN_ADDRESS}`);
 
   const separator = text.lastIndexOf(':');
   if (separator < 0) throw invalid('missing port');

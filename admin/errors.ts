@@ -48,7 +48,7 @@ export function providerFailed(provider: string, cause: unknown): AdminError {
   return new AdminError(
     ADMIN_ERROR_CODES.providerFailed,
     500,
-    `the ${provider} provider failed: ${detail}; the server log has the stack`,
+    `the ${provider} provider failed: ${detail}. The server log has the stack trace`,
     { cause },
   );
 }
@@ -66,7 +66,7 @@ export function toAdminError(error: unknown): AdminError {
   return new AdminError(
     ADMIN_ERROR_CODES.internal,
     500,
-    `internal error: ${message}; the server log has the stack`,
+    `internal error: ${message}. The server log has the stack trace`,
     { cause: error },
   );
 }

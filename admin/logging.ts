@@ -3,7 +3,7 @@ import pino from 'pino';
 /** The logger every Meridian component writes through: pino, JSON lines. */
 export type Logger = pino.Logger;
 
-/** Levels that `createLogger` accepts, from most to least severe; `silent` turns logging off. */
+/** Levels that `createLogger` accepts, from most to least severe. `silent` turns logging off. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -11,7 +11,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export interface LoggerOptions {
   /** Lowest level written. Default `info`. */
   level?: string;
-  /** Where JSON lines go. Default stdout; tests pass a stream to read them back. */
+  /** Stream the JSON lines are written to. Default stdout. Tests pass their own stream to read the lines back. */
   destination?: pino.DestinationStream;
 }
 

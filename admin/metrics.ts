@@ -58,7 +58,7 @@ export class XdsMetrics implements XdsServerHooks {
     const registers = [options.registry];
     this.connectedProxies = new Gauge({
       name: 'meridian_xds_connected_proxies',
-      help: 'Open xDS streams by gRPC service (ads, clusters, ...). With ADS each proxy holds one stream.',
+      help: 'Open xDS streams by gRPC service, such as ads or clusters. With ADS each proxy holds one stream.',
       labelNames: ['service'],
       registers,
     });
@@ -130,7 +130,7 @@ export class XdsMetrics implements XdsServerHooks {
     if (Number.isFinite(bytes) && bytes > 0) this.responseBytes.inc({ type }, bytes);
   }
 
-  /** Sets the registry gauges from a snapshot; call it on every registry change. */
+  /** Sets the registry gauges from a snapshot. Call it on every registry change. */
   observeRegistry(snapshot: RegistrySnapshot): void {
     let endpoints = 0;
     for (const service of snapshot.services.values()) endpoints += service.endpoints.length;

@@ -8,7 +8,7 @@ export interface SourceReadiness {
 export interface Readiness {
   ready: boolean;
   sources: SourceReadiness[];
-  /** Why the control plane is not ready; absent when it is. */
+  /** Reason the control plane is not ready, absent when it is ready. */
   reason?: string;
 }
 

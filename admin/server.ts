@@ -19,7 +19,7 @@ export interface AdminServerOptions {
   configSummary: () => unknown;
   /** Registry that `GET /metrics` exposes. Never prom-client's global registry. */
   registry: Registry;
-  /** Shared process logger; the server logs through a child with `component: "admin"`. Default: no logs. */
+  /** Shared process logger. The server logs through a child with `component: "admin"`. Default: no logs. */
   logger?: Logger;
 }
 
@@ -43,7 +43,7 @@ export function buildAdminServer(options: AdminServerOptions): AdminServer {
   const server = createFastify(options.logger);
 
   server.addHook('onSend', async (_request, reply) => {
-    // Every admin response describes the present moment; caches must not keep it.
+    // Every admin response describes the present moment, so caches must not keep it.
     reply.header('cache-control', 'no-store');
   });
 
@@ -121,7 +121,7 @@ async function callProviderAsync<T>(provider: string, call: () => Promise<T>): P
 
 /**
  * Starts listening on `address` (`HOST:PORT` or a parsed address) and returns the bound address,
- * whose port is the one the operating system chose when port 0 was asked for.
+ * whose port is the one the operating system chose when port 0 was requested.
  */
 export async function listenAdminServer(server: AdminServer, address: string | ListenAddress): Promise<ListenAddress> {
   const { host, port } = typeof address === 'string' ? parseListenAddress(address) : address;

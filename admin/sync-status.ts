@@ -1,7 +1,7 @@
 import type { Locality } from '../discovery';
 import type { StreamInfo, XdsServerHooks } from '../xds';
 
-/** Where one resource type of one stream stands. */
+/** State of one resource type on one stream. */
 export type TypeSyncState =
   /** A response was sent and the proxy has neither ACKed nor NACKed it yet. */
   | 'pending'
@@ -16,7 +16,7 @@ export interface NackRecord {
   version: string;
   /** The proxy's `error_detail.message`. */
   message: string;
-  /** When the NACK arrived, ISO 8601. */
+  /** Arrival time of the NACK, ISO 8601. */
   time: string;
 }
 
@@ -24,15 +24,15 @@ export interface NackRecord {
 export interface TypeSyncStatus {
   typeUrl: string;
   state: TypeSyncState;
-  /** `version_info` of the last response sent; null before the first. */
+  /** `version_info` of the last response sent, or null before the first. */
   lastSentVersion: string | null;
-  /** When the last response was sent, ISO 8601; null before the first. */
+  /** Time of the last response sent, ISO 8601, or null before the first. */
   lastSentTime: string | null;
-  /** Last version the proxy ACKed; null before the first ACK. */
+  /** Last version the proxy ACKed, or null before the first ACK. */
   lastAckedVersion: string | null;
-  /** When the last ACK arrived, ISO 8601; null before the first ACK. */
+  /** Arrival time of the last ACK, ISO 8601, or null before the first ACK. */
   lastAckedTime: string | null;
-  /** The most recent NACK, kept after later ACKs so that operators can still see it; null if none. */
+  /** The most recent NACK, or null if none. It stays after later ACKs so that operators can still see it. */
   lastNack: NackRecord | null;
 }
 
@@ -41,13 +41,13 @@ export interface ProxySyncStatus {
   streamId: number;
   /** `ads`, or the per-type service name such as `clusters`. */
   service: string;
-  /** Envoy's node id; null until the stream's first request names it. */
+  /** Envoy's node id, or null until the stream's first request names it. */
   nodeId: string | null;
-  /** Envoy's `--service-cluster`; null until the first request. */
+  /** Envoy's `--service-cluster`, or null until the first request. */
   nodeCluster: string | null;
-  /** The proxy's locality; null when it sent none or before the first request. */
+  /** The proxy's locality, or null when it sent none or before the first request. */
   locality: Locality | null;
-  /** When the stream opened, ISO 8601. */
+  /** Opening time of the stream, ISO 8601. */
   connectedTime: string;
   /** One entry per resource type the stream has exchanged, sorted by type URL. */
   types: TypeSyncStatus[];
@@ -79,7 +79,7 @@ interface StreamRecord {
  *   onResponse(v)          -> pending, lastSentVersion = v
  *   onAck(v), v = last sent -> synced, lastAckedVersion = v
  *   onAck(v), v older       -> lastAckedVersion = v, state unchanged
- *   onNack(v), v = last sent -> nacked, lastNack = v; lastAckedVersion unchanged
+ *   onNack(v), v = last sent -> nacked, lastNack = v, lastAckedVersion unchanged
  *   onNack(v), v older      -> lastNack = v, state unchanged
  * A NACK never moves lastAckedVersion, so the view keeps showing the version the proxy still runs.
  * Hooks for a stream that is not open (closed, or opened before the tracker was attached) are

@@ -26,7 +26,7 @@ describe('parseListenAddress', () => {
   for (const [text, message] of invalid) {
     test(`rejects ${JSON.stringify(text)}`, () => {
       assert.throws(() => parseListenAddress(text), message);
-      assert.throws(() => parseListenAddress(text), /expected HOST:PORT/);
+      assert.throws(() => parseListenAddress(text), /Use HOST:PORT, such as 127\.0\.0\.1:18080/);
     });
   }
 });

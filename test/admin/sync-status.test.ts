@@ -21,7 +21,7 @@ function stream(streamId: number, nodeId?: string): StreamInfo {
   };
 }
 
-/** A clock that moves one second forward on every reading. */
+/** Returns a clock that moves one second forward on every call. */
 function steppingClock(): () => Date {
   let seconds = 0;
   return () => new Date(Date.UTC(2024, 0, 1, 0, 0, seconds++));

@@ -5,7 +5,7 @@ const DURATION_TEXT = /^(-?)(\d+)(?:\.(\d{1,9}))?s$/;
 /** Converts Envoy's duration text ("5s", "0.25s") into the `{ seconds, nanos }` form protobufjs takes. */
 export function parseDuration(text: string, path: string): { seconds: number; nanos: number } {
   const match = DURATION_TEXT.exec(text);
-  if (!match) throw new Error(`${path}: invalid duration ${JSON.stringify(text)}; write it as seconds with an "s", such as "5s"`);
+  if (!match) throw new Error(`${path}: invalid duration ${JSON.stringify(text)}. Write it as seconds with an "s", such as "5s"`);
 
   const sign = match[1] === '-' ? -1 : 1;
   const seconds = Number(match[2]);
@@ -64,7 +64,7 @@ function convertValue(field: protobuf.Field, value: unknown, path: string): unkn
       return convertAny(type, value, path);
     case '.google.protobuf.Struct':
     case '.google.protobuf.Value':
-      throw new Error(`${path}: Struct and Value fields are not converted; leave them out or extend this loader`);
+      throw new Error(`${path}: Struct and Value fields are not converted. Leave them out or extend this loader`);
     default:
       return toProtoObject(type, value, path);
   }
