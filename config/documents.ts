@@ -61,14 +61,19 @@ export function parseDocuments(file: string, text: string): { documents: ConfigD
       const message = error.code === 'DUPLICATE_KEY' ? duplicateKeyMessage(text, error.pos) : `invalid YAML: ${error.message}`;
       diagnostics.push(createDiagnostic(code, { file, line: position.line, column: position.col, path: '', message }));
     }
-    if (yaml.contents !== null) documents.push({ file, index, yaml, lineCounter });
+    // A document of only comments has no contents, or a null scalar after a `---` marker.
+    const empty = yaml.contents === null || (isScalar(yaml.contents) && yaml.contents.value === null);
+    if (!empty) documents.push({ file, index, yaml, lineCounter });
   });
   return { documents: diagnostics.length > 0 ? [] : documents, diagnostics };
 }
 
+/** The yaml package points at the start of the repeated key only, so the key is read from the text there. */
 function duplicateKeyMessage(text: string, range: [number, number]): string {
-  const key = text.slice(range[0], range[1]);
-  return `duplicate key "${key}"; the mapping already has this key`;
+  const lineEnd = text.indexOf('\n', range[0]);
+  const rest = text.slice(range[0], lineEnd === -1 ? text.length : lineEnd);
+  const key = /^("[^"]*"|'[^']*'|[^:]*?)\s*:/.exec(rest)?.[1].replace(/^["']|["']$/g, '');
+  return key === undefined ? 'duplicate key; the mapping already has this key' : `duplicate key "${key}"; the mapping already has this key`;
 }
 
 async function listConfigFiles(configPath: string, diagnostics: Diagnostic[]): Promise<string[]> {
