@@ -89,9 +89,9 @@ function groupByLocality(endpoints: readonly Endpoint[]): LocalityGroup[] {
 }
 
 /**
- * Returns a function that ranks a locality by nearness to the client: 0 own zone, 1 own region,
- * then one rank per other region (the failover rule's regions first, then the others by name),
- * and a rank after every region for an unknown locality.
+ * Returns a function that ranks a locality by nearness to the client: 0 for its own zone and 1 for
+ * its own region. Each other region gets one rank, the failover rule's regions first and then the
+ * others by name. An unknown locality ranks after every region.
  */
 function levelRanker(client: Locality, settings: LocalityLbSettings, present: readonly Locality[]): (locality: Locality) => number {
   const listed = failoverOrder(client.region, settings);
@@ -150,7 +150,9 @@ function compareLocalities(a: Locality, b: Locality): number {
 }
 
 function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (a < b) return -1;
+  if (a > b) return 1;
+  return 0;
 }
 
 function knownLocality(locality: Locality | undefined): Locality | undefined {

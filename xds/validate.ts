@@ -18,9 +18,9 @@ export type { ValidationIssue } from './validate-rules';
 /** `validate.FieldRules` of one field: at most one kind (`string`, `uint32`...) plus `message`. */
 type FieldRules = { [kind: string]: RuleBody | undefined };
 
-// How decoded messages are turned back into plain objects for the rule checks: enums as numbers
-// (so `defined_only` can tell unknown values), 64-bit integers as strings (no precision loss),
-// no defaults (absent fields stay absent), and the name of the set member of each oneof.
+// Options that turn decoded messages back into plain objects for the rule checks. Enums stay
+// numbers so `defined_only` can see unknown values, and 64-bit integers become strings to keep
+// their precision. Absent fields stay absent, and each set oneof names its member.
 const CANONICAL: protobuf.IConversionOptions = { longs: String, defaults: false, oneofs: true };
 
 const WRAPPER_TYPES = new Set(

@@ -43,9 +43,9 @@ interface Exposure {
  * or is already exposed by an earlier policy, and a hostname is skipped when an earlier policy
  * claimed it. Proxyless gRPC clients get one API listener and one RouteConfiguration per
  * hostname, both named after the hostname. Envoy gets one outbound listener per service port,
- * with a RouteConfiguration named after the port; a port whose services all use `tcp` gets a TCP
- * proxy to its first service by name instead, and TCP services that share a port with others are
- * skipped, because one plain TCP listener cannot tell their connections apart.
+ * with a RouteConfiguration named after the port. A port whose services all use `tcp` gets a TCP
+ * proxy to its first service by name instead. Other TCP services on a shared port are skipped,
+ * because one plain TCP listener cannot tell their connections apart.
  */
 export function buildResources(
   registry: RegistrySnapshot,
@@ -165,14 +165,14 @@ function groupByPort(exposures: readonly Exposure[]): Map<number, Exposure[]> {
   return byPort;
 }
 
-/** One virtual host per service. Domains already taken by an earlier virtual host are dropped. */
+/** Builds one virtual host per service, dropping domains that an earlier virtual host uses. */
 function virtualHostsOf(exposures: readonly Exposure[], port: number): VirtualHostTarget[] {
-  const taken = new Set<string>();
+  const usedDomains = new Set<string>();
   const targets: VirtualHostTarget[] = [];
   for (const { service, hostnames } of exposures) {
-    const domains = outboundDomainsOf(hostnames, port).filter((domain) => !taken.has(domain));
+    const domains = outboundDomainsOf(hostnames, port).filter((domain) => !usedDomains.has(domain));
     if (domains.length === 0) continue;
-    for (const domain of domains) taken.add(domain);
+    for (const domain of domains) usedDomains.add(domain);
     targets.push({ name: service.name, domains, clusterName: clusterNameOf(service) });
   }
   return targets;
@@ -192,5 +192,7 @@ function emptyByTypeUrl(): Record<TypeUrl, NamedResource[]> {
 }
 
 function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (a < b) return -1;
+  if (a > b) return 1;
+  return 0;
 }

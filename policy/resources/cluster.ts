@@ -2,7 +2,7 @@ import type { Service } from '../../discovery';
 import type { ClientKind } from '../model';
 import { ANY_TYPE_URL, FILTER_NAME, adsConfigSource, typedConfig, type ProtoObject } from './common';
 
-/** Time a client waits for a TCP connection to an endpoint; Envoy's own default. */
+/** Time a client waits for a TCP connection to an endpoint, the same as Envoy's default. */
 export const CONNECT_TIMEOUT_SECONDS = 5;
 
 /**

@@ -28,7 +28,7 @@ export function typedConfig(typeUrl: string, fields: ProtoObject = {}): ProtoObj
   return { '@type': typeUrl, ...fields };
 }
 
-/** A config source that tells the client to fetch the resource on its ADS stream. */
+/** Returns a config source that makes the client fetch the resource on its ADS stream. */
 export function adsConfigSource(): ProtoObject {
   return { ads: {}, resource_api_version: 'V3' };
 }

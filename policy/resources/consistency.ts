@@ -58,20 +58,20 @@ export function checkConsistency(resources: GeneratedResources): ConsistencyProb
   return problems;
 }
 
-/** The EDS name of an EDS cluster (`service_name`, or the cluster name when empty), else undefined. */
+/** Returns the EDS name of an EDS cluster (`service_name`, or the cluster name when empty). */
 function edsServiceNameOf(cluster: ProtoObject): string | undefined {
   if (cluster.type !== 'EDS') return undefined;
   const serviceName = asObject(cluster.eds_cluster_config)?.service_name;
   return typeof serviceName === 'string' && serviceName !== '' ? serviceName : String(cluster.name ?? '');
 }
 
-/** Network filters of a listener: those of its filter chains and of its default filter chain. */
+/** Returns the network filters of a listener's filter chains and of its default filter chain. */
 function networkFiltersOf(listener: ProtoObject): ProtoObject[] {
   const chains = [...asArray(listener.filter_chains), asObject(listener.default_filter_chain)];
   return chains.flatMap((chain) => asArray(chain?.filters));
 }
 
-/** Every HttpConnectionManager of a listener, from its API listener and its network filters. */
+/** Returns every HttpConnectionManager of a listener, from its API listener and network filters. */
 function connectionManagersOf(listener: ProtoObject): ProtoObject[] {
   const candidates = [
     asObject(asObject(listener.api_listener)?.api_listener),

@@ -6,7 +6,7 @@ export function locality(region: string, zone = '', subZone = ''): Locality {
   return { region, zone, subZone };
 }
 
-/** Returns an endpoint on port 8080 with weight 1 unless `overrides` says otherwise. */
+/** Returns an endpoint on port 8080 with weight 1 unless `overrides` sets them. */
 export function endpoint(address: string, where: Locality | undefined, overrides: Partial<Endpoint> = {}): Endpoint {
   return { address, port: 8080, locality: where, cluster: 'site-a', network: '', weight: 1, labels: {}, ...overrides };
 }
@@ -28,7 +28,7 @@ export function registryOf(services: readonly Service[]): RegistrySnapshot {
 }
 
 /**
- * A mesh of three sites: the centre (region `central`, zones `c1` and `c2`, sub-zones in `c1`), a
+ * Returns a mesh of three sites: the centre (region `central`, zones `c1` and `c2`, sub-zones in `c1`), a
  * regional cloud (`east`, zone `e1`) and an edge site (`edge-paris`, zone `p1`), with an HTTP, a
  * gRPC and a TCP service.
  */
