@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import { PolicyStore, REVISION_LENGTH, canonicalJson } from '../../policy';
+import { makeTempFolder, memoryLogger, replaceLine, waitFor, yaml } from '../config/fixtures';
+import { POLICY_LINES, SERVICES_TEXT } from './policy-documents';
+
+async function writeConfig(folder: string, policyLines: readonly string[]): Promise<void> {
+  await fs.writeFile(path.join(folder, 'services.yaml'), SERVICES_TEXT);
+  await replaceFile(path.join(folder, 'policies.yaml'), yaml(...policyLines));
+}
+
+async function replaceFile(file: string, text: string): Promise<void> {
+  const temporary = `${file}.tmp-${process.pid}`;
+  await fs.writeFile(temporary, text);
+  await fs.rename(temporary, file);
+}
+
+describe('PolicyStore', () => {
+  test('starts empty and unsynced', () => {
+    const store = new PolicyStore({ logger: memoryLogger().logger });
+    assert.deepEqual(store.current().policies, []);
+    assert.equal(store.current().revision.length, REVISION_LENGTH);
+    assert.equal(store.synced, false);
+  });
+
+  test('load accepts a valid set', async () => {
+    const folder = await makeTempFolder();
+    await writeConfig(folder, POLICY_LINES);
+    const store = new PolicyStore({ logger: memoryLogger().logger });
+    let changes = 0;
+    store.onChange(() => changes++);
+    const result = await store.load([folder]);
+    assert.equal(result.accepted, true);
+    assert.equal(store.synced, true);
+    assert.deepEqual(
+      store.current().policies.map((policy) => policy.name),
+      ['checkout'],
+    );
+    assert.match(store.current().revision, /^[0-9a-f]{12}$/);
+    assert.equal(changes, 1);
+  });
+
+  test('load rejects an invalid set and keeps the old one', async () => {
+    const folder = await makeTempFolder();
+    await writeConfig(folder, POLICY_LINES);
+    const { logger, records } = memoryLogger();
+    const store = new PolicyStore({ logger });
+    await store.load([folder]);
+    const before = store.current();
+
+    await writeConfig(folder, replaceLine(POLICY_LINES, 12, '        to: [eu-cnetral]'));
+    const result = await store.load([folder]);
+    assert.equal(result.accepted, false);
+    assert.equal(store.current(), before);
+    assert.equal(store.lastErrors()[0].code, 'MERIDIAN_CONFIG_UNKNOWN_REGION');
+    const rejected = records.find((record) => record.msg === 'policies rejected');
+    assert.ok(rejected !== undefined);
+    assert.equal(rejected.revision, before.revision);
+    assert.deepEqual(rejected.diagnostics, [
+      `${path.join(folder, 'policies.yaml')}:12:14: error MERIDIAN_CONFIG_UNKNOWN_REGION: spec.localityLb.failover[0].to[0]: unknown region "eu-cnetral"; did you mean "eu-central"? (known regions: eu-central, eu-west, us-east)`,
+    ]);
+  });
+
+  test('revision follows content, not layout', async () => {
+    const first = await makeTempFolder();
+    await writeConfig(first, POLICY_LINES);
+    const second = await makeTempFolder();
+    const reordered = ['# the same policy, keys in another order', ...POLICY_LINES.slice(2, 4), ...POLICY_LINES.slice(0, 2), ...POLICY_LINES.slice(4)];
+    await writeConfig(second, reordered);
+    const changed = await makeTempFolder();
+    await writeConfig(changed, replaceLine(POLICY_LINES, 9, '    enabled: false'));
+
+    const revisions = [];
+    for (const folder of [first, second, changed]) {
+      const store = new PolicyStore({ logger: memoryLogger().logger });
+      await store.load([folder]);
+      revisions.push(store.current().revision);
+    }
+    assert.equal(revisions[0], revisions[1]);
+    assert.notEqual(revisions[0], revisions[2]);
+  });
+
+  test('watch applies good edits and rejects bad ones', async () => {
+    const folder = await makeTempFolder();
+    await writeConfig(folder, POLICY_LINES);
+    const store = new PolicyStore({ logger: memoryLogger().logger, debounceMs: 20 });
+    const result = await store.watch([folder]);
+    assert.equal(result.accepted, true);
+    try {
+      await writeConfig(folder, replaceLine(POLICY_LINES, 9, '    enabled: false'));
+      await waitFor(() => store.current().policies[0].localityLb.enabled === false);
+      const good = store.current();
+
+      await writeConfig(folder, replaceLine(POLICY_LINES, 6, '  service: checkout.shp'));
+      await waitFor(() => store.lastErrors().length > 0);
+      assert.equal(store.current(), good);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('canonicalJson', () => {
+  test('sorts keys at every depth', () => {
+    assert.equal(canonicalJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: null } }), '{"a":{"c":null,"d":[2,{"e":0,"f":1}]},"b":1}');
+  });
+});
