@@ -1,0 +1,128 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { runServe, SERVE_DEFAULTS } from './serve';
+import { runValidateCommand } from './validate-command';
+
+const USAGE = `Usage: meridian COMMAND [OPTIONS]
+
+Meridian is an xDS control plane for Envoy sidecars and proxyless gRPC clients.
+
+Commands:
+  serve      Serve xDS from a folder of service and traffic policy YAML
+  validate   Check YAML files as the running server would, and print every problem
+  help       Print this help, or the help of a command: meridian help serve
+
+Run 'meridian COMMAND --help' for the options of a command.`;
+
+const SERVE_USAGE = `Usage: meridian serve --config PATH [OPTIONS]
+
+Serves xDS (ADS and the per-type services, state of the world) to Envoy and gRPC clients, with
+resources computed from the ServiceEndpoints and TrafficPolicy documents under PATH. Edits to the
+files are applied without a restart; an invalid edit is rejected and logged, and the running
+configuration stays as it was.
+
+Options:
+  --config PATH            YAML file or folder of YAML files to serve (required; repeat for several)
+  --xds-address HOST:PORT  Address the xDS gRPC server listens on (default ${SERVE_DEFAULTS.xdsAddress})
+  --admin-address HOST:PORT
+                           Address of the admin HTTP server: /healthz, /readyz, /metrics,
+                           /debug/sync, /debug/config (default ${SERVE_DEFAULTS.adminAddress})
+  --log-level LEVEL        fatal, error, warn, info, debug, trace or silent (default ${SERVE_DEFAULTS.logLevel})
+  --debounce-ms N          Quiet period after a change before proxies are updated, in
+                           milliseconds (default ${SERVE_DEFAULTS.debounceMs})
+  -h, --help               Print this help`;
+
+const VALIDATE_USAGE = `Usage: meridian validate PATH...
+
+Checks ServiceEndpoints and TrafficPolicy YAML (files or folders) exactly as 'meridian serve'
+would load them, references between documents included. Prints every problem as
+FILE:LINE:COLUMN: severity CODE: field path: message, and exits with status 1 when any error is
+found, 0 otherwise (warnings alone do not fail).
+
+Options:
+  -h, --help   Print this help`;
+
+const HELP: Record<string, string> = { serve: SERVE_USAGE, validate: VALIDATE_USAGE };
+
+const SERVE_OPTIONS: ParseArgsConfig['options'] = {
+  config: { type: 'string', multiple: true },
+  'xds-address': { type: 'string' },
+  'admin-address': { type: 'string' },
+  'log-level': { type: 'string' },
+  'debounce-ms': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+/** Usage error: the message says which argument was wrong and what to do. */
+class UsageError extends Error {}
+
+type ParsedValues = Record<string, string | boolean | string[] | boolean[] | undefined>;
+
+function parse(args: string[], options: ParseArgsConfig['options'], command: string): { values: ParsedValues; positionals: string[] } {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true }) as { values: ParsedValues; positionals: string[] };
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}. Run 'meridian ${command} --help' for the options.`);
+  }
+}
+
+/** Runs the CLI and resolves with the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h': {
+        const topic = rest[0];
+        process.stdout.write(`${(topic && HELP[topic]) || USAGE}\n`);
+        return 0;
+      }
+      case 'serve': {
+        const { values, positionals } = parse(rest, SERVE_OPTIONS, 'serve');
+        if (values.help) {
+          process.stdout.write(`${SERVE_USAGE}\n`);
+          return 0;
+        }
+        if (positionals.length > 0) {
+          throw new UsageError(`unexpected argument "${positionals[0]}"; pass files and folders with --config PATH`);
+        }
+        const debounce = values['debounce-ms'] as string | undefined;
+        return await runServe({
+          configPaths: (values.config as string[] | undefined) ?? [],
+          xdsAddress: (values['xds-address'] as string | undefined) ?? SERVE_DEFAULTS.xdsAddress,
+          adminAddress: (values['admin-address'] as string | undefined) ?? SERVE_DEFAULTS.adminAddress,
+          logLevel: (values['log-level'] as string | undefined) ?? SERVE_DEFAULTS.logLevel,
+          debounceMs: debounce === undefined ? SERVE_DEFAULTS.debounceMs : parseMilliseconds(debounce, '--debounce-ms'),
+        });
+      }
+      case 'validate': {
+        const { values, positionals } = parse(rest, { help: { type: 'boolean', short: 'h' } }, 'validate');
+        if (values.help) {
+          process.stdout.write(`${VALIDATE_USAGE}\n`);
+          return 0;
+        }
+        if (positionals.length === 0) throw new UsageError('missing PATH; name the YAML files or folders to check, for example: meridian validate examples');
+        return await runValidateCommand(positionals, process.stdout);
+      }
+      default:
+        throw new UsageError(`unknown command "${command}"; the commands are serve, validate and help`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`meridian: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+function parseMilliseconds(text: string, option: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value > 60_000) {
+    throw new UsageError(`invalid ${option} "${text}": expected a whole number of milliseconds from 0 to 60000`);
+  }
+  return value;
+}
+
+export { UsageError };

@@ -1,0 +1,48 @@
+import { createLogger, isLogLevel, LOG_LEVELS } from '../admin';
+import { startMeridian } from '../controller';
+
+/** Defaults of `meridian serve`. Both servers listen on loopback unless told otherwise. */
+export const SERVE_DEFAULTS = {
+  xdsAddress: '127.0.0.1:18000',
+  adminAddress: '127.0.0.1:18080',
+  logLevel: 'info',
+  debounceMs: 100,
+} as const;
+
+export interface ServeArguments {
+  configPaths: string[];
+  xdsAddress: string;
+  adminAddress: string;
+  logLevel: string;
+  debounceMs: number;
+}
+
+/** Runs the control plane until SIGINT or SIGTERM; resolves with the exit code. */
+export async function runServe(args: ServeArguments): Promise<number> {
+  if (args.configPaths.length === 0) {
+    process.stderr.write('meridian: missing --config PATH; name a YAML file or folder, for example: meridian serve --config examples\n');
+    return 2;
+  }
+  if (!isLogLevel(args.logLevel)) {
+    process.stderr.write(`meridian: invalid --log-level "${args.logLevel}"; use one of ${LOG_LEVELS.join(', ')}\n`);
+    return 2;
+  }
+
+  const logger = createLogger({ level: args.logLevel });
+  let meridian;
+  try {
+    meridian = await startMeridian({ ...args, logger });
+  } catch (error) {
+    logger.fatal({ err: error }, 'meridian failed to start');
+    process.stderr.write(`meridian: ${(error as Error).message}\n`);
+    return 1;
+  }
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  logger.info({ signal }, 'meridian stopping');
+  await meridian.close();
+  return 0;
+}

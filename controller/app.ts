@@ -1,0 +1,143 @@
+import type { Logger } from 'pino';
+import { Registry as MetricsRegistry } from 'prom-client';
+import {
+  buildAdminServer,
+  closeAdminServer,
+  listenAdminServer,
+  parseListenAddress,
+  readinessOf,
+  SyncStatusTracker,
+  XdsMetrics,
+} from '../admin';
+import { Registry, StaticSource } from '../discovery';
+import { buildResources, checkConsistency, createConfigKinds, PolicyStore } from '../policy';
+import { SnapshotCache, XdsServer, type TypeUrl } from '../xds';
+import { MeshController, type ResourceBuilder } from './controller';
+import { groupKeyOf } from './groups';
+
+export interface MeridianOptions {
+  /** YAML files or folders with ServiceEndpoints and TrafficPolicy documents. */
+  configPaths: readonly string[];
+  /** `HOST:PORT` of the xDS gRPC server; port 0 picks a free port. */
+  xdsAddress: string;
+  /** `HOST:PORT` of the admin HTTP server; port 0 picks a free port. */
+  adminAddress: string;
+  logger: Logger;
+  /** Quiet period after a change before proxies are updated, in milliseconds. Default 100. */
+  debounceMs?: number;
+}
+
+/** A started control plane. */
+export interface RunningMeridian {
+  xdsPort: number;
+  adminPort: number;
+  registry: Registry;
+  policies: PolicyStore;
+  controller: MeshController;
+  /** Stops serving and watching, then releases the ports. */
+  close(): Promise<void>;
+}
+
+/** Computes resources with the policy engine and checks them for dangling references. */
+const buildWithPolicyEngine: ResourceBuilder = (registry, policySet, profile) => {
+  const generated = buildResources(registry, policySet.policies, profile);
+  const resources = new Map(Object.entries(generated.byTypeUrl) as [TypeUrl, (typeof generated.byTypeUrl)[TypeUrl]][]);
+  const problems = checkConsistency(generated).map((problem) => JSON.stringify(problem));
+  return { resources, problems };
+};
+
+/**
+ * Starts a control plane: the static discovery source and the policy store on the config paths,
+ * the controller, the xDS server and the admin server. Proxies that connect before discovery has
+ * synced wait for it; they are never sent a partial configuration.
+ */
+export async function startMeridian(options: MeridianOptions): Promise<RunningMeridian> {
+  const log = options.logger;
+  const paths = [...options.configPaths];
+  if (paths.length === 0) throw new Error('no configuration path given; pass --config PATH with a YAML file or folder');
+  // Parse both addresses before anything starts, so a typo fails fast with a clear message.
+  const adminAddress = parseListenAddress(options.adminAddress);
+  parseListenAddress(options.xdsAddress);
+
+  const kinds = createConfigKinds();
+  const source = new StaticSource({ paths, logger: log, kinds, name: 'static', debounceMs: options.debounceMs });
+  const registry = new Registry([source], { logger: log });
+  const policies = new PolicyStore({ logger: log, kinds, debounceMs: options.debounceMs });
+
+  const metricsRegistry = new MetricsRegistry();
+  const metrics = new XdsMetrics({ registry: metricsRegistry });
+  const syncStatus = new SyncStatusTracker();
+  const cache = new SnapshotCache(groupKeyOf);
+  const xds = new XdsServer({ cache, logger: log.child({ component: 'xds' }), hooks: [metrics, syncStatus] });
+  const controller = new MeshController({
+    registry,
+    policies,
+    cache,
+    build: buildWithPolicyEngine,
+    logger: log.child({ component: 'controller' }),
+    debounceMs: options.debounceMs,
+  });
+  registry.onChange(() => metrics.observeRegistry(registry.snapshot()));
+
+  const admin = buildAdminServer({
+    readiness: () => {
+      const readiness = readinessOf([{ name: source.name, synced: source.synced }]);
+      if (readiness.ready && !policies.synced) {
+        return { ...readiness, ready: false, reason: 'waiting for a valid set of traffic policies' };
+      }
+      return readiness;
+    },
+    syncStatus,
+    configSummary: () => summarize(registry, policies),
+    registry: metricsRegistry,
+    logger: log,
+  });
+
+  controller.start();
+  await registry.start();
+  await policies.watch(paths);
+  metrics.observeRegistry(registry.snapshot());
+  controller.recomputeAll();
+
+  const xdsPort = await xds.listen(options.xdsAddress);
+  let adminPort: number;
+  try {
+    adminPort = (await listenAdminServer(admin, adminAddress)).port;
+  } catch (error) {
+    await xds.close(0);
+    throw error;
+  }
+
+  const summary = summarize(registry, policies);
+  log.info(
+    { xdsAddress: options.xdsAddress, xdsPort, adminAddress: options.adminAddress, adminPort, ...summary },
+    'meridian serving',
+  );
+  if (!registry.synced()) {
+    log.warn({ errors: source.lastErrors().length }, 'discovery has not synced; proxies wait until the configuration is valid');
+  }
+
+  return {
+    xdsPort,
+    adminPort,
+    registry,
+    policies,
+    controller,
+    close: async () => {
+      controller.stop();
+      await Promise.all([xds.close(500), closeAdminServer(admin), registry.stop(), policies.close()]);
+      log.info('meridian stopped');
+    },
+  };
+}
+
+function summarize(registry: Registry, policies: PolicyStore) {
+  const services = [...registry.snapshot().services.values()];
+  return {
+    services: services.length,
+    endpoints: services.reduce((total, service) => total + service.endpoints.length, 0),
+    registryRevision: registry.snapshot().revision,
+    policies: policies.current().policies.length,
+    policyRevision: policies.current().revision,
+  };
+}
