@@ -1,4 +1,4 @@
-/** How serious a diagnostic is: an error rejects the configuration, a warning does not. */
+/** Severity of a diagnostic: an error rejects the configuration, a warning does not. */
 export type Severity = 'error' | 'warning';
 
 /** One problem found in the operator's configuration, with the place it was found. */
@@ -16,9 +16,9 @@ export interface Diagnostic {
   path: string;
   /** The offending value as plain JSON, undefined when the value is missing. */
   value: unknown;
-  /** What is wrong, naming the value. */
+  /** Description of the problem, naming the value. */
   message: string;
-  /** What to do about it. */
+  /** Next step for the operator. */
   fix: string;
 }
 

@@ -68,7 +68,7 @@ export function parseDocuments(file: string, text: string): { documents: ConfigD
   return { documents: diagnostics.length > 0 ? [] : documents, diagnostics };
 }
 
-/** The yaml package points at the start of the repeated key only, so the key is read from the text there. */
+/** Reads the repeated key from the text, because the yaml package points at its first character only. */
 function duplicateKeyMessage(text: string, range: [number, number]): string {
   const lineEnd = text.indexOf('\n', range[0]);
   const rest = text.slice(range[0], lineEnd === -1 ? text.length : lineEnd);
@@ -101,7 +101,7 @@ async function listConfigFiles(configPath: string, diagnostics: Diagnostic[]): P
         line: 0,
         column: 0,
         path: '',
-        message: `folder "${configPath}" holds no .yaml or .yml file`,
+        message: `folder "${configPath}" contains no .yaml or .yml file`,
       }),
     );
   }

@@ -20,7 +20,7 @@ export const CONFIG_ERRORS = {
   },
   MERIDIAN_CONFIG_NO_FILES: {
     severity: 'warning',
-    summary: 'A configuration folder holds no `.yaml` or `.yml` file.',
+    summary: 'A configuration folder contains no `.yaml` or `.yml` file.',
     fix: 'add configuration files to the folder, or pass the right folder',
   },
   MERIDIAN_CONFIG_YAML_SYNTAX: {
@@ -128,7 +128,7 @@ export const CONFIG_ERRORS = {
 /** A code of the error catalogue. */
 export type ConfigErrorCode = keyof typeof CONFIG_ERRORS;
 
-/** Where a diagnostic points, and what it says beyond the catalogue's defaults. */
+/** Position and text of a diagnostic, beyond the catalogue's defaults. */
 export interface DiagnosticDetails {
   file: string;
   line: number;

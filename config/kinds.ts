@@ -93,8 +93,8 @@ export interface ValidationResult {
 
 
 /**
- * The kinds Meridian reads, and the checks across them. `config/` knows no kind itself: the
- * owners of each kind register it, so that `config/` never imports them.
+ * The kinds Meridian reads, and the checks across them. `config/` defines no kind itself. The
+ * owner of each kind registers it, so that `config/` never imports them.
  */
 export class KindRegistry {
   private readonly definitions = new Map<string, KindDefinition<unknown>>();
@@ -230,9 +230,9 @@ function readKind(known: readonly string[]): (cursor: Cursor) => string | undefi
 }
 
 /**
- * When the header as a whole is invalid (for example `apiVersion` is wrong), returns the kind and
- * name if they alone are readable, so that the spec is still checked and references to the
- * document are not reported as unknown as well. Reports nothing, because `objectOf` already did.
+ * Returns the kind and name of a document whose header is invalid (for example a wrong
+ * `apiVersion`) when these two are readable. The spec is then still checked, and references to
+ * the document are not reported as unknown. Reports nothing, because `objectOf` already did.
  */
 function readableHeader(root: Cursor, known: readonly string[]): DocumentHeader | undefined {
   const probe = new ValidationContext(root.context.document);

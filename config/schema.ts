@@ -48,7 +48,7 @@ export interface Cursor {
   readonly path: string;
   /** The value, or null when the field is absent or empty. */
   readonly node: Node | null;
-  /** Where diagnostics point when `node` is null: the key or mapping that lacks the value. */
+  /** Diagnostic position when `node` is null: the key or mapping that lacks the value. */
   readonly anchor: Node | null;
 }
 
@@ -117,7 +117,7 @@ export interface StringOptions {
   checkCode?: ConfigErrorCode;
 }
 
-/** Reads a non-empty string. Numbers and booleans are rejected, because YAML types them before Meridian sees them. */
+/** Reads a non-empty string. Numbers and booleans are rejected, because the YAML parser has already typed them. */
 export function stringValue(options: StringOptions = {}): Reader<string> {
   return (cursor) => {
     if (!isScalar(cursor.node) || typeof cursor.node.value !== 'string') {
@@ -241,7 +241,7 @@ export function refine<T>(read: Reader<T>, check: (cursor: Cursor, value: T) => 
   };
 }
 
-/** How one field of a mapping is read. */
+/** Reading rule of one field of a mapping. */
 export interface FieldSpec<T> {
   read: Reader<Exclude<T, undefined>>;
   required: boolean;
@@ -249,17 +249,17 @@ export interface FieldSpec<T> {
   fallback?: T;
 }
 
-/** A field that must be present. */
+/** Returns a field that must be present. */
 export function required<T>(read: Reader<T>): FieldSpec<T> {
   return { read: read as Reader<Exclude<T, undefined>>, required: true };
 }
 
-/** A field that may be absent, in which case it reads as undefined. */
+/** Returns a field that may be absent, in which case it reads as undefined. */
 export function optional<T>(read: Reader<T>): FieldSpec<T | undefined> {
   return { read: read as Reader<Exclude<T, undefined>>, required: false };
 }
 
-/** A field that may be absent, in which case it reads as `fallback`. */
+/** Returns a field that may be absent, in which case it reads as `fallback`. */
 export function withDefault<T>(read: Reader<T>, fallback: T): FieldSpec<T> {
   return { read: read as Reader<Exclude<T, undefined>>, required: false, fallback };
 }

@@ -24,8 +24,8 @@ export type ReloadListener = (loaded: LoadedDocuments) => void | Promise<void>;
  * only events on `.yaml` and `.yml` names count, so editors' swap and backup files do not
  * trigger reloads. Reloads never overlap: events during a reload schedule one more after it.
  *
- * NOTE: a watched folder that is itself deleted or renamed is not watched again; the error is
- * logged and the last reloaded set stays in force.
+ * NOTE: a watched folder that is itself deleted or renamed is not watched again. The watch error
+ * is logged, and the last reloaded set stays in force.
  */
 export class ConfigWatcher {
   private readonly watchers: fs.FSWatcher[] = [];

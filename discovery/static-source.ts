@@ -19,8 +19,8 @@ export interface StaticSourceOptions {
   /** Source name for logs and conflicts. Default `static:` followed by the paths. */
   name?: string;
   /**
-   * The kinds the files may hold. Default: ServiceEndpoints only. Pass policy's
-   * `createConfigKinds()` when the folder holds TrafficPolicy documents as well, so that the
+   * Kinds the files may contain. Default: ServiceEndpoints only. Pass policy's
+   * `createConfigKinds()` when the folder contains TrafficPolicy documents as well, so that the
    * source accepts and rejects edits exactly as the policy store does.
    */
   kinds?: KindRegistry;
@@ -30,7 +30,7 @@ export interface StaticSourceOptions {
   debounceMs?: number;
 }
 
-/** Returns a registry that knows only the ServiceEndpoints kind. */
+/** Returns a kind registry with the ServiceEndpoints kind only. */
 export function createDiscoveryKinds(): KindRegistry {
   return new KindRegistry().register(serviceEndpointsKind);
 }

@@ -20,7 +20,7 @@ export const REVISION_LENGTH = 12;
 /** Options of `PolicyStore`. */
 export interface PolicyStoreOptions {
   logger: Logger;
-  /** The kinds the files may hold. Default `createConfigKinds()`. */
+  /** Kinds the files may contain. Default `createConfigKinds()`. */
   kinds?: KindRegistry;
   /** Quiet time after the last file event before reloading, in milliseconds. Default 100. */
   debounceMs?: number;
@@ -34,8 +34,8 @@ export interface PolicyLoadResult {
 }
 
 /**
- * Holds the TrafficPolicy set in force. A load replaces it only when the whole document set,
- * ServiceEndpoints included, has no error; otherwise the load is logged with every diagnostic and
+ * Keeps the TrafficPolicy set in force. A load replaces it only when the whole document set,
+ * ServiceEndpoints included, has no error. Otherwise the load is logged with every diagnostic, and
  * the running set stays.
  */
 export class PolicyStore {
