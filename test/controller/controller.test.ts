@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import pino from 'pino';
+import { groupKeyOf, MeshController, type ResourceBuilder } from '../../controller';
+import type { RegistrySnapshot } from '../../discovery';
+import type { PolicySet } from '../../policy';
+import { SnapshotCache, TYPE_URL, type NodeInfo, type Snapshot } from '../../xds';
+
+function node(id: string, zone: string, userAgentName = 'envoy'): NodeInfo {
+  return { id, cluster: 'shop', locality: { region: 'eu-west', zone, subZone: '' }, userAgentName, metadata: {} };
+}
+
+/** A registry and policy store whose change listeners the test fires by hand. */
+function fakeInputs(synced: boolean) {
+  const listeners: (() => void)[] = [];
+  const state = { synced, revision: 1 };
+  const registry = {
+    snapshot: (): RegistrySnapshot => ({ services: new Map(), revision: state.revision }),
+    synced: () => state.synced,
+    onChange: (listener: () => void) => {
+      listeners.push(listener);
+      return () => undefined;
+    },
+  };
+  const policies = { current: (): PolicySet => ({ policies: [], revision: 'p1' }), onChange: () => () => undefined };
+  const fire = () => listeners.forEach((listener) => listener());
+  return { registry, policies, state, fire };
+}
+
+/** Builds one cluster named after the client's zone and counts its calls. */
+function countingBuilder(): { build: ResourceBuilder; calls: string[] } {
+  const calls: string[] = [];
+  const build: ResourceBuilder = (registry, _policies, profile) => {
+    calls.push(profile.locality?.zone ?? '');
+    const name = `cluster-${profile.locality?.zone}-${registry.revision}`;
+    return { resources: new Map([[TYPE_URL.cluster, [{ name, message: { name } }]]]), problems: [] };
+  };
+  return { build, calls };
+}
+
+test('proxies in one locality share a snapshot', () => {
+  const { registry, policies } = fakeInputs(true);
+  const { build, calls } = countingBuilder();
+  const cache = new SnapshotCache(groupKeyOf);
+  const controller = new MeshController({ registry, policies, cache, build, logger: pino({ level: 'silent' }) });
+  controller.start();
+
+  const received: Snapshot[] = [];
+  for (const id of ['a-1', 'a-2', 'a-3']) cache.watch(node(id, 'eu-west-1a'), (snapshot) => received.push(snapshot));
+  cache.watch(node('b-1', 'eu-west-1b'), (snapshot) => received.push(snapshot));
+
+  assert.deepEqual(calls, ['eu-west-1a', 'eu-west-1b'], 'one computation per locality, not per proxy');
+  assert.equal(received.length, 4);
+  assert.equal(received[0], received[1], 'proxies of one group get the same snapshot object');
+  assert.equal(received[1], received[2]);
+  assert.notEqual(received[0], received[3]);
+  controller.stop();
+});
+
+test('envoy and grpc clients get separate groups', () => {
+  assert.notEqual(groupKeyOf(node('envoy', 'eu-west-1a')), groupKeyOf(node('grpc', 'eu-west-1a', 'gRPC Node Pure JS')));
+  assert.equal(groupKeyOf(node('one', 'eu-west-1a')), groupKeyOf(node('two', 'eu-west-1a')));
+});
+
+test('nothing is published before discovery syncs', async () => {
+  const { registry, policies, state, fire } = fakeInputs(false);
+  const { build, calls } = countingBuilder();
+  const cache = new SnapshotCache(groupKeyOf);
+  const controller = new MeshController({ registry, policies, cache, build, logger: pino({ level: 'silent' }), debounceMs: 5 });
+  controller.start();
+
+  const received: Snapshot[] = [];
+  cache.watch(node('a-1', 'eu-west-1a'), (snapshot) => received.push(snapshot));
+  assert.deepEqual(calls, []);
+  assert.equal(received.length, 0);
+
+  state.synced = true;
+  fire();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(received.length, 1, 'the waiting proxy gets its snapshot once discovery has synced');
+  controller.stop();
+});
+
+test('bursts of changes are coalesced', async () => {
+  const { registry, policies, state, fire } = fakeInputs(true);
+  const { build, calls } = countingBuilder();
+  const cache = new SnapshotCache(groupKeyOf);
+  const controller = new MeshController({ registry, policies, cache, build, logger: pino({ level: 'silent' }), debounceMs: 30, maxDelayMs: 1000 });
+  controller.start();
+  cache.watch(node('a-1', 'eu-west-1a'), () => undefined);
+  calls.length = 0;
+
+  for (let i = 0; i < 10; i++) {
+    state.revision++;
+    fire();
+  }
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  assert.equal(calls.length, 1, 'ten changes in a burst cause one recomputation');
+  assert.equal(cache.getSnapshot(groupKeyOf(node('a-1', 'eu-west-1a')))!.types.get(TYPE_URL.cluster)!.resources.has('cluster-eu-west-1a-11'), true);
+  controller.stop();
+});
