@@ -52,7 +52,7 @@ const SERVE_OPTIONS: ParseArgsConfig['options'] = {
   help: { type: 'boolean', short: 'h' },
 };
 
-/** Usage error: the message says which argument was wrong and what to do. */
+/** Usage error whose message names the wrong argument and the fix. */
 class UsageError extends Error {}
 
 type ParsedValues = Record<string, string | boolean | string[] | boolean[] | undefined>;

@@ -1,7 +1,7 @@
 import { createLogger, isLogLevel, LOG_LEVELS } from '../admin';
 import { startMeridian } from '../controller';
 
-/** Defaults of `meridian serve`. Both servers listen on loopback unless told otherwise. */
+/** Defaults of `meridian serve`. Both servers listen on loopback unless an option sets another address. */
 export const SERVE_DEFAULTS = {
   xdsAddress: '127.0.0.1:18000',
   adminAddress: '127.0.0.1:18080',

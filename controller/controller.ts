@@ -4,7 +4,7 @@ import type { ClientProfile, PolicySet } from '../policy';
 import { buildSnapshot, contentHash, encodeResource, type EncodedResource, type SnapshotCache, type TypeUrl } from '../xds';
 import { profileOfGroupKey } from './groups';
 
-/** What the controller reads of the registry. */
+/** The registry interface the controller reads. */
 export interface RegistryView {
   snapshot(): RegistrySnapshot;
   /** True once every discovery source has synced. */
@@ -12,7 +12,7 @@ export interface RegistryView {
   onChange(listener: () => void): () => void;
 }
 
-/** What the controller reads of the policy store. */
+/** The policy store interface the controller reads. */
 export interface PolicyView {
   current(): PolicySet;
   onChange(listener: () => void): () => void;
@@ -39,7 +39,7 @@ export interface ControllerOptions {
   logger: Logger;
   /** Quiet period after a change before snapshots are recomputed, in milliseconds. Default 100. */
   debounceMs?: number;
-  /** Longest a change waits while further changes keep arriving, in milliseconds. Default 1000. */
+  /** Maximum time a change waits while further changes keep arriving, in milliseconds. Default 1000. */
   maxDelayMs?: number;
 }
 

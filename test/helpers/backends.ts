@@ -6,7 +6,7 @@ export const ECHO_PATH = '/meridian.test.Echo/WhoAmI';
 const identity = (bytes: Buffer): Buffer => bytes;
 
 /**
- * A gRPC server on 127.0.0.1 that answers every call with its own name, so a test can see which
+ * A gRPC server on 127.0.0.1 that replies to every call with its own name, so a test can see which
  * backend a client's RPC reached. It can be stopped and started again on the same port.
  */
 export class EchoBackend {
@@ -88,7 +88,7 @@ export class XdsEchoClient {
     });
   }
 
-  /** Makes `count` calls and counts the answers by backend name; failed calls count as "error". */
+  /** Makes `count` calls and counts the replies by backend name; failed calls count as "error". */
   async tally(count: number): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
     for (let i = 0; i < count; i++) {
