@@ -21,6 +21,8 @@ export interface LoadedDocuments {
   files: string[];
   documents: ConfigDocument[];
   diagnostics: Diagnostic[];
+  /** The text of each file read, by file, for callers that record what they validated. */
+  texts?: Map<string, string>;
 }
 
 /** A 1-based line and column. */
@@ -38,7 +40,7 @@ const YAML_EXTENSIONS = new Set(['.yaml', '.yml']);
  * is validated.
  */
 export async function loadDocuments(paths: readonly string[]): Promise<LoadedDocuments> {
-  const result: LoadedDocuments = { files: [], documents: [], diagnostics: [] };
+  const result: LoadedDocuments = { files: [], documents: [], diagnostics: [], texts: new Map() };
   for (const configPath of paths) {
     const files = await listConfigFiles(configPath, result.diagnostics);
     for (const file of files) {
@@ -117,6 +119,7 @@ async function readConfigFile(file: string, result: LoadedDocuments): Promise<vo
     return;
   }
   result.files.push(file);
+  result.texts?.set(file, text);
   const parsed = parseDocuments(file, text);
   result.documents.push(...parsed.documents);
   result.diagnostics.push(...parsed.diagnostics);

@@ -118,6 +118,11 @@ export const CONFIG_ERRORS = {
     summary: 'A hostname is claimed by two policies, or twice by one.',
     fix: 'keep each hostname in exactly one policy',
   },
+  MERIDIAN_CONFIG_NOT_A_POLICY: {
+    severity: 'error',
+    summary: 'A document sent to `meridian apply` or `meridian diff --server` is not a TrafficPolicy; services come from discovery sources and cannot be applied.',
+    fix: 'send only TrafficPolicy documents, and change ServiceEndpoints documents in the watched folder',
+  },
   MERIDIAN_DISCOVERY_DUPLICATE_SERVICE: {
     severity: 'error',
     summary: 'Two discovery sources define a service with the same name; the source listed first is used and the other is ignored.',

@@ -18,4 +18,4 @@ export type { ProtoObject } from './resources/common';
 export { TRAFFIC_POLICY_KIND, trafficPolicyKind } from './traffic-policy';
 export { checkPolicyReferences } from './references';
 export { createConfigKinds, validateFiles } from './validate-files';
-export { PolicyStore, REVISION_LENGTH, revisionOf, canonicalJson, type PolicyStoreOptions, type PolicyLoadResult } from './store';
+export { PolicyStore, REVISION_LENGTH, revisionOf, canonicalJson, type PolicyStoreOptions, type PolicyLoadResult, type PolicyCheckResult } from './store';

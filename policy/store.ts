@@ -33,6 +33,15 @@ export interface PolicyLoadResult {
   diagnostics: Diagnostic[];
 }
 
+/** The outcome of validating a candidate document set without putting it in force. */
+export interface PolicyCheckResult {
+  /** True when the candidate has no error, so `offer` would accept it. */
+  accepted: boolean;
+  diagnostics: Diagnostic[];
+  /** The candidate's policy set; empty with the revision of no documents when it is rejected. */
+  set: PolicySet;
+}
+
 /**
  * Keeps the TrafficPolicy set in force. A load replaces it only when the whole document set,
  * ServiceEndpoints included, has no error. Otherwise the load is logged with every diagnostic, and
@@ -86,6 +95,26 @@ export class PolicyStore {
     this.watcher = new ConfigWatcher(paths, (loaded) => void this.apply(loaded), { logger: this.log, debounceMs: this.options.debounceMs });
     this.watcher.start();
     return result;
+  }
+
+  /**
+   * Validates a loaded document set exactly as a load does, without changing the set in force.
+   * Used to preview a candidate before it is recorded.
+   */
+  check(loaded: LoadedDocuments): PolicyCheckResult {
+    const { set, diagnostics } = this.kinds.validate(loaded);
+    if (hasErrors(diagnostics)) return { accepted: false, diagnostics, set: { policies: [], revision: revisionOf([]) } };
+    const documents = set.of(trafficPolicyKind).sort((a, b) => (a.name < b.name ? -1 : 1));
+    return { accepted: true, diagnostics, set: { policies: documents.map((document) => document.value), revision: revisionOf(documents) } };
+  }
+
+  /**
+   * Validates a loaded document set and makes its policies current when it has no error, as a
+   * reload of watched paths does. For callers that read the documents themselves, such as the
+   * revision history.
+   */
+  offer(loaded: LoadedDocuments): PolicyLoadResult {
+    return this.apply(loaded);
   }
 
   /** Stops watching. */
