@@ -19,3 +19,25 @@ export { TRAFFIC_POLICY_KIND, trafficPolicyKind } from './traffic-policy';
 export { checkPolicyReferences } from './references';
 export { createConfigKinds, validateFiles } from './validate-files';
 export { PolicyStore, REVISION_LENGTH, revisionOf, canonicalJson, type PolicyStoreOptions, type PolicyLoadResult, type PolicyCheckResult } from './store';
+export {
+  diffConfigurations,
+  formatConfigurationDiff,
+  groupsOfRegistry,
+  groupLabelOf,
+  type ConfigurationDiff,
+  type DiffGroup,
+  type MeshConfiguration,
+  type ResourceChange,
+  type ResourceChangeKind,
+} from './diff';
+export { unifiedDiff, DIFF_CONTEXT_LINES } from './text-diff';
+export {
+  explainService,
+  formatExplanation,
+  localityLabel,
+  DEFAULT_OVERPROVISIONING_FACTOR,
+  DEFAULT_PANIC_THRESHOLD,
+  NO_HEALTH_SIGNAL,
+  type Explanation,
+  type LocalityExplanation,
+} from './explain';
