@@ -9,7 +9,7 @@ import {
   SyncStatusTracker,
   XdsMetrics,
 } from '../admin';
-import { Registry, StaticSource } from '../discovery';
+import { Registry, StaticSource, type DiscoverySource } from '../discovery';
 import { buildResources, checkConsistency, createConfigKinds, PolicyStore } from '../policy';
 import { SnapshotCache, XdsServer, type TypeUrl } from '../xds';
 import { MeshController, type ResourceBuilder } from './controller';
@@ -25,6 +25,11 @@ export interface MeridianOptions {
   logger: Logger;
   /** Quiet period after a change before proxies are updated, in milliseconds. Default 100. */
   debounceMs?: number;
+  /**
+   * Further discovery sources, ranked before the static files: a service that one of them defines
+   * replaces the service of that name in the files. Default none.
+   */
+  discoverySources?: readonly DiscoverySource[];
 }
 
 /** A started control plane. */
@@ -61,7 +66,7 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
 
   const kinds = createConfigKinds();
   const source = new StaticSource({ paths, logger: log, kinds, name: 'static', debounceMs: options.debounceMs });
-  const registry = new Registry([source], { logger: log });
+  const registry = new Registry([...(options.discoverySources ?? []), source], { logger: log });
   const policies = new PolicyStore({ logger: log, kinds, debounceMs: options.debounceMs });
 
   const metricsRegistry = new MetricsRegistry();
