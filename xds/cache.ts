@@ -1,5 +1,5 @@
 import type { NodeInfo } from './node';
-import type { Snapshot } from './snapshot';
+import { checkSnapshot, type Snapshot } from './snapshot';
 
 /** Called with the group's snapshot when a watch starts and whenever the snapshot is replaced. */
 export type SnapshotListener = (snapshot: Snapshot) => void;
@@ -20,7 +20,16 @@ export class SnapshotCache {
   /** `groupOf` maps a proxy to its group key; it must be a pure function of the node. */
   constructor(readonly groupOf: (node: NodeInfo) => string) {}
 
+  /**
+   * Publishes a group's snapshot to its streams. Throws, and keeps the previous snapshot, when a
+   * resource refers to one that the snapshot lacks: such a set would break traffic on the proxy.
+   */
   setSnapshot(group: string, snapshot: Snapshot): void {
+    const problems = checkSnapshot(snapshot);
+    if (problems.length > 0) {
+      const listed = problems.slice(0, 5).map((problem) => `${problem.name} refers to missing ${problem.missing.typeUrl} "${problem.missing.name}"`);
+      throw new Error(`inconsistent snapshot for group ${group} not published: ${listed.join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`);
+    }
     this.snapshots.set(group, snapshot);
     for (const listener of this.watchers.get(group) ?? []) listener(snapshot);
   }
@@ -37,6 +46,11 @@ export class SnapshotCache {
   /** Groups with at least one watching stream. */
   activeGroups(): string[] {
     return [...this.watchers.keys()];
+  }
+
+  /** Number of streams watching a group: its connected proxies, since each ADS stream is one proxy. */
+  watchCount(group: string): number {
+    return this.watchers.get(group)?.size ?? 0;
   }
 
   /** Groups that have a snapshot, watched or not. */

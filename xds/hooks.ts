@@ -1,3 +1,4 @@
+import type { NackDetail } from './nack';
 import type { NodeInfo } from './node';
 
 /** Identifies one xDS stream for observers. */
@@ -8,6 +9,8 @@ export interface StreamInfo {
   service: string;
   /** Known after the first request; undefined before. */
   node?: NodeInfo;
+  /** The snapshot cache's group of the node, known with the node. */
+  group?: string;
 }
 
 /**
@@ -19,7 +22,10 @@ export interface XdsServerHooks {
   onStreamClose?(stream: StreamInfo): void;
   /** A request that acknowledged the last response of its type. */
   onAck?(stream: StreamInfo, typeUrl: string, version: string): void;
-  /** A request that rejected a response: `error_detail` was set. */
-  onNack?(stream: StreamInfo, typeUrl: string, rejectedVersion: string, message: string): void;
+  /**
+   * A request that rejected a response: `error_detail` was set. `detail` lists the resources the
+   * rejection was traced to and the snapshot cause of the rejected response.
+   */
+  onNack?(stream: StreamInfo, typeUrl: string, rejectedVersion: string, message: string, detail?: NackDetail): void;
   onResponse?(stream: StreamInfo, typeUrl: string, version: string, resourceCount: number, bytes: number): void;
 }

@@ -1,10 +1,13 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import { StreamAdmission, type AdmissionOptions } from './admission';
 import type { SnapshotCache } from './cache';
+import { DeltaStream, type DeltaCall } from './delta-stream';
 import type { StreamInfo, XdsServerHooks } from './hooks';
 import type { TypeUrl } from './protos';
-import { SotwStream, StreamError, type SotwCall } from './sotw-stream';
-import { sotwMethodDefinition, XDS_SERVICES, type DiscoveryRequest } from './wire';
+import { SotwStream, type SotwCall } from './sotw-stream';
+import { StreamError, type StreamContext, type XdsCall, type XdsStream } from './stream-base';
+import { deltaMethodDefinition, DELTA_XDS_SERVICES, sotwMethodDefinition, XDS_SERVICES } from './wire';
 
 export interface XdsServerOptions {
   cache: SnapshotCache;
@@ -12,6 +15,11 @@ export interface XdsServerOptions {
   hooks?: readonly XdsServerHooks[];
   /** Largest message the server accepts from a client, in bytes. Default 4 MiB. */
   maxReceiveMessageBytes?: number;
+  /**
+   * Pacing of the first response of new streams during a reconnect storm. Default
+   * DEFAULT_ADMISSION (1000 streams per second after a burst of 500); `ratePerSecond: 0` turns it off.
+   */
+  admission?: AdmissionOptions;
 }
 
 /** Parses `HOST:PORT` or `[IPV6]:PORT`; throws an error that names the value and the expected form. */
@@ -25,17 +33,22 @@ export function parseHostPort(address: string, option = 'address'): { host: stri
 }
 
 /**
- * The xDS gRPC server: ADS and the per-type state-of-the-world services. It reads configuration
- * only through the snapshot cache and reports what happens on its streams through hooks.
+ * The xDS gRPC server: ADS and the per-type services, each in state-of-the-world and delta form.
+ * It reads configuration only through the snapshot cache and reports what happens on its
+ * streams through hooks.
  */
 export class XdsServer {
   private readonly server: grpc.Server;
-  private readonly streams = new Set<SotwStream>();
+  private readonly streams = new Set<XdsStream<unknown>>();
   private nextStreamId = 1;
   private readonly log: Logger;
+  private readonly context: StreamContext;
+  private readonly admission: StreamAdmission;
 
-  constructor(private readonly options: XdsServerOptions) {
+  constructor(options: XdsServerOptions) {
     this.log = options.logger;
+    this.admission = new StreamAdmission(options.admission);
+    this.context = { cache: options.cache, hooks: options.hooks ?? [], logger: options.logger, admission: this.admission };
     this.server = new grpc.Server({
       'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
       // Proxies keep their streams open for days; keepalives find dead peers.
@@ -47,7 +60,16 @@ export class XdsServer {
       const typeUrl = 'typeUrl' in entry ? (entry.typeUrl as TypeUrl) : undefined;
       const definition = { stream: sotwMethodDefinition(entry.path) };
       this.server.addService(definition, {
-        stream: (call: SotwCall) => this.handleStream(call, entry.service, typeUrl),
+        stream: (call: SotwCall) =>
+          this.handleStream(call, entry.service, (info) => new SotwStream(call, info, typeUrl, this.context)),
+      });
+    }
+    for (const entry of DELTA_XDS_SERVICES) {
+      const typeUrl = 'typeUrl' in entry ? (entry.typeUrl as TypeUrl) : undefined;
+      const definition = { stream: deltaMethodDefinition(entry.path) };
+      this.server.addService(definition, {
+        stream: (call: DeltaCall) =>
+          this.handleStream(call, entry.service, (info) => new DeltaStream(call, info, typeUrl, this.context)),
       });
     }
   }
@@ -68,6 +90,7 @@ export class XdsServer {
 
   /** Stops accepting streams, then ends the open ones after `graceMs`. */
   async close(graceMs = 1000): Promise<void> {
+    this.admission.close();
     for (const stream of this.streams) stream.close();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -82,15 +105,15 @@ export class XdsServer {
   }
 
   /** Open streams, for the admin API. */
-  openStreams(): readonly SotwStream[] {
+  openStreams(): readonly XdsStream<unknown>[] {
     return [...this.streams];
   }
 
-  private handleStream(call: SotwCall, service: string, typeUrl: TypeUrl | undefined): void {
+  private handleStream<Request>(call: XdsCall<Request>, service: string, create: (info: StreamInfo) => XdsStream<Request>): void {
     const info: StreamInfo = { streamId: this.nextStreamId++, service };
-    const hooks = this.options.hooks ?? [];
-    const stream = new SotwStream(call, info, typeUrl, this.options.cache, hooks, this.log);
-    this.streams.add(stream);
+    const hooks = this.context.hooks;
+    const stream = create(info);
+    this.streams.add(stream as XdsStream<unknown>);
     for (const hook of hooks) hook.onStreamOpen?.(info);
 
     let ended = false;
@@ -98,7 +121,7 @@ export class XdsServer {
       if (ended) return;
       ended = true;
       stream.close();
-      this.streams.delete(stream);
+      this.streams.delete(stream as XdsStream<unknown>);
       for (const hook of hooks) hook.onStreamClose?.(info);
       if (error) {
         this.log.warn({ streamId: info.streamId, nodeId: info.node?.id, error: error.message }, 'stream rejected');
@@ -108,7 +131,7 @@ export class XdsServer {
       }
     };
 
-    call.on('data', (request: DiscoveryRequest) => {
+    call.on('data', (request: Request) => {
       try {
         stream.handleRequest(request);
       } catch (error) {

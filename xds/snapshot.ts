@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { messageType, messageNameOf, type TypeUrl } from './protos';
+import { ALL_TYPE_URLS, messageType, messageNameOf, type TypeUrl } from './protos';
+import { referencesOf, type ResourceRef } from './references';
 
 /** One serialized xDS resource. The bytes are shared by every stream that is sent it. */
 export interface EncodedResource {
@@ -9,6 +10,8 @@ export interface EncodedResource {
   readonly version: string;
   /** The resource message, serialized: the `value` of the `Any` it travels in. */
   readonly body: Uint8Array;
+  /** Resources this one names, which the proxy needs first (make-before-break). Default none. */
+  readonly references?: readonly ResourceRef[];
 }
 
 /** Every resource of one type in a snapshot. */
@@ -38,20 +41,30 @@ export function contentHash(data: Uint8Array | string): string {
 export function encodeResource(typeUrl: TypeUrl, name: string, message: object): EncodedResource {
   const type = messageType(messageNameOf(typeUrl));
   const body = type.encode(type.fromObject(message)).finish();
-  return { name, typeUrl, version: contentHash(body), body };
+  const references = referencesOf(typeUrl, message);
+  return { name, typeUrl, version: contentHash(body), body, ...(references.length > 0 ? { references } : {}) };
+}
+
+/**
+ * Returns the version of a set of resources: a content hash over their names and versions, so the
+ * same set has the same version on every replica and after a restart.
+ */
+export function versionOfResources(resources: Iterable<{ readonly name: string; readonly version: string }>): string {
+  const sorted = [...resources].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const hash = createHash('sha256');
+  for (const resource of sorted) hash.update(resource.name).update('\0').update(resource.version).update('\n');
+  return hash.digest('hex').slice(0, 16);
 }
 
 /** Builds a type snapshot and derives its version from the resources it contains. */
 export function buildTypeSnapshot(resources: Iterable<EncodedResource>): TypeSnapshot {
   const sorted = [...resources].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const map = new Map<string, EncodedResource>();
-  const hash = createHash('sha256');
   for (const resource of sorted) {
     if (map.has(resource.name)) throw new Error(`duplicate resource name "${resource.name}" for ${resource.typeUrl}`);
     map.set(resource.name, resource);
-    hash.update(resource.name).update('\0').update(resource.version).update('\n');
   }
-  return { version: hash.digest('hex').slice(0, 16), resources: map };
+  return { version: versionOfResources(sorted), resources: map };
 }
 
 /** Builds a snapshot from resources of any types. Types with no resources are present and empty. */
@@ -59,4 +72,29 @@ export function buildSnapshot(byType: ReadonlyMap<TypeUrl, Iterable<EncodedResou
   const types = new Map<TypeUrl, TypeSnapshot>();
   for (const [typeUrl, resources] of byType) types.set(typeUrl, buildTypeSnapshot(resources));
   return { types, cause };
+}
+
+/** A reference from one resource of a snapshot to a resource that the snapshot does not contain. */
+export interface SnapshotProblem {
+  typeUrl: TypeUrl;
+  name: string;
+  missing: ResourceRef;
+}
+
+/**
+ * Checks that every resource a snapshot refers to is in it. Returns one problem per dangling
+ * reference, or an empty list. References to a type the snapshot does not carry are not checked,
+ * so a snapshot of clusters alone is consistent.
+ */
+export function checkSnapshot(snapshot: Snapshot): SnapshotProblem[] {
+  const problems: SnapshotProblem[] = [];
+  for (const typeUrl of ALL_TYPE_URLS) {
+    for (const resource of snapshot.types.get(typeUrl)?.resources.values() ?? []) {
+      for (const ref of resource.references ?? []) {
+        const target = snapshot.types.get(ref.typeUrl);
+        if (target && !target.resources.has(ref.name)) problems.push({ typeUrl, name: resource.name, missing: ref });
+      }
+    }
+  }
+  return problems;
 }

@@ -15,7 +15,8 @@ export interface DiscoveryRequest {
   error_detail?: { code?: number; message?: string };
 }
 
-interface RawNode {
+/** The `node` of a request as decoded, with proto field names. */
+export interface RawNode {
   id?: string;
   cluster?: string;
   locality?: { region?: string; zone?: string; sub_zone?: string };
@@ -147,6 +148,31 @@ export const XDS_SERVICES = [
   },
 ] as const;
 
+/** Paths of the delta (incremental) xDS services. `typeUrl` is unset for delta ADS. */
+export const DELTA_XDS_SERVICES = [
+  { service: 'delta-ads', path: '/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources' },
+  {
+    service: 'delta-clusters',
+    path: '/envoy.service.cluster.v3.ClusterDiscoveryService/DeltaClusters',
+    typeUrl: 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
+  },
+  {
+    service: 'delta-endpoints',
+    path: '/envoy.service.endpoint.v3.EndpointDiscoveryService/DeltaEndpoints',
+    typeUrl: 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
+  },
+  {
+    service: 'delta-listeners',
+    path: '/envoy.service.listener.v3.ListenerDiscoveryService/DeltaListeners',
+    typeUrl: 'type.googleapis.com/envoy.config.listener.v3.Listener',
+  },
+  {
+    service: 'delta-routes',
+    path: '/envoy.service.route.v3.RouteDiscoveryService/DeltaRoutes',
+    typeUrl: 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration',
+  },
+] as const;
+
 /**
  * A bidirectional-streaming method definition whose requests are decoded DiscoveryRequests and
  * whose responses are written as already-encoded bytes.
@@ -158,6 +184,97 @@ export function sotwMethodDefinition(path: string): grpc.MethodDefinition<Discov
     responseStream: true,
     requestSerialize: (request: DiscoveryRequest) => encodeDiscoveryRequest(request),
     requestDeserialize: decodeDiscoveryRequest,
+    responseSerialize: (bytes: Buffer) => bytes,
+    responseDeserialize: (bytes: Buffer) => bytes,
+  };
+}
+
+/** A decoded DeltaDiscoveryRequest, with proto field names. */
+export interface DeltaDiscoveryRequest {
+  node?: RawNode;
+  type_url: string;
+  resource_names_subscribe: string[];
+  resource_names_unsubscribe: string[];
+  /** Resources the client already holds, by name, when it (re)connects. */
+  initial_resource_versions: Record<string, string>;
+  response_nonce: string;
+  error_detail?: { code?: number; message?: string };
+}
+
+/** A decoded DeltaDiscoveryResponse whose resources are left as bytes; for clients and tests. */
+export interface DeltaDiscoveryResponse {
+  system_version_info: string;
+  resources: { name: string; version: string; resource?: { type_url: string; value: Uint8Array } }[];
+  type_url: string;
+  removed_resources: string[];
+  nonce: string;
+}
+
+let deltaRequestType: protobuf.Type | undefined;
+let deltaResponseType: protobuf.Type | undefined;
+
+function deltaDiscoveryRequestType(): protobuf.Type {
+  deltaRequestType ??= messageType('envoy.service.discovery.v3.DeltaDiscoveryRequest');
+  return deltaRequestType;
+}
+
+function deltaDiscoveryResponseType(): protobuf.Type {
+  deltaResponseType ??= messageType('envoy.service.discovery.v3.DeltaDiscoveryResponse');
+  return deltaResponseType;
+}
+
+/** Decodes a DeltaDiscoveryRequest, filling absent fields with their proto defaults. */
+export function decodeDeltaDiscoveryRequest(bytes: Buffer): DeltaDiscoveryRequest {
+  const type = deltaDiscoveryRequestType();
+  const object = type.toObject(type.decode(bytes), { defaults: true, arrays: true, objects: true, enums: String, longs: Number });
+  return object as DeltaDiscoveryRequest;
+}
+
+/** Encodes a DeltaDiscoveryRequest given with proto field names; for clients and tests. */
+export function encodeDeltaDiscoveryRequest(request: Partial<DeltaDiscoveryRequest> & { node?: object }): Buffer {
+  const type = deltaDiscoveryRequestType();
+  return Buffer.from(type.encode(type.fromObject(request)).finish());
+}
+
+export function decodeDeltaDiscoveryResponse(bytes: Buffer): DeltaDiscoveryResponse {
+  const type = deltaDiscoveryResponseType();
+  return type.toObject(type.decode(bytes), { defaults: true, arrays: true }) as DeltaDiscoveryResponse;
+}
+
+/**
+ * Encodes a DeltaDiscoveryResponse around resources that are already serialized: each resource
+ * travels with its own content version, and removed names in `removed_resources`.
+ */
+export function encodeDeltaDiscoveryResponse(
+  typeUrl: string,
+  systemVersion: string,
+  nonce: string,
+  resources: Iterable<EncodedResource>,
+  removed: readonly string[],
+): Buffer {
+  const type = deltaDiscoveryResponseType();
+  const message = type.create({
+    system_version_info: systemVersion,
+    type_url: typeUrl,
+    nonce,
+    removed_resources: [...removed],
+    resources: [...resources].map((resource) => ({
+      name: resource.name,
+      version: resource.version,
+      resource: { type_url: resource.typeUrl, value: resource.body },
+    })),
+  });
+  return Buffer.from(type.encode(message).finish());
+}
+
+/** A bidirectional-streaming method definition for the delta services, with pre-encoded responses. */
+export function deltaMethodDefinition(path: string): grpc.MethodDefinition<DeltaDiscoveryRequest, Buffer> {
+  return {
+    path,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: (request: DeltaDiscoveryRequest) => encodeDeltaDiscoveryRequest(request),
+    requestDeserialize: decodeDeltaDiscoveryRequest,
     responseSerialize: (bytes: Buffer) => bytes,
     responseDeserialize: (bytes: Buffer) => bytes,
   };

@@ -1,0 +1,113 @@
+import type { StreamInfo } from './hooks';
+import type { TypeUrl } from './protos';
+import type { EncodedResource, TypeSnapshot } from './snapshot';
+import { WILDCARD_TYPES, XdsStream, type KnownResource, type StreamContext, type TypeState, type XdsCall } from './stream-base';
+import { encodeDeltaDiscoveryResponse, type DeltaDiscoveryRequest } from './wire';
+
+export type DeltaCall = XdsCall<DeltaDiscoveryRequest>;
+
+/** What a delta stream keeps beyond the shared state of a type. */
+interface DeltaTypeState extends TypeState {
+  /** True once the first request of the type arrived, which alone can start a wildcard subscription. */
+  started: boolean;
+  /** Subscribed names that the snapshot lacks and that were reported in `removed_resources`. */
+  reportedAbsent: Set<string>;
+}
+
+/**
+ * One delta (incremental) xDS stream: delta ADS when `fixedTypeUrl` is undefined, otherwise one
+ * of the per-type delta services. Responses carry only resources whose version the client lacks,
+ * each with its content version, and the names it must drop in `removed_resources`.
+ *
+ * Subscriptions follow the xDS protocol's delta rules: the first request of a wildcard-capable
+ * type (Listener, Cluster) with no names subscribes to everything; `*` subscribes or unsubscribes
+ * the wildcard explicitly; a name that does not exist yet is reported as removed and sent once it
+ * appears. `initial_resource_versions` on a reconnect tells what the client holds, so it is sent
+ * only what changed and told what was deleted while it was away.
+ */
+export class DeltaStream extends XdsStream<DeltaDiscoveryRequest> {
+  constructor(call: DeltaCall, info: StreamInfo, fixedTypeUrl: TypeUrl | undefined, context: StreamContext) {
+    super(call, info, fixedTypeUrl, context);
+  }
+
+  handleRequest(request: DeltaDiscoveryRequest): void {
+    if (this.closed) return;
+    const typeUrl = this.resolveTypeUrl(request.type_url);
+    this.attachNode(request.node);
+    const state = this.stateOf(typeUrl) as DeltaTypeState;
+    state.reportedAbsent ??= new Set();
+
+    if (request.response_nonce !== '') {
+      if (state.outstanding && request.response_nonce === state.outstanding.nonce) {
+        this.recordReply(state, request.error_detail);
+      } else {
+        // Subscription changes still apply; only the ACK or NACK of a replaced response is void.
+        this.log.debug({ typeUrl, nonce: request.response_nonce, expected: state.lastNonce }, 'stale nonce ignored');
+      }
+    }
+
+    this.updateSubscription(state, request);
+    this.pump();
+  }
+
+  protected respond(base: TypeState, typeSnapshot: TypeSnapshot): void {
+    const state = base as DeltaTypeState;
+    const { view } = this.nextView(state, typeSnapshot);
+
+    const changed: EncodedResource[] = [];
+    for (const [name, resource] of view) {
+      const known = state.view.get(name);
+      if (known?.version !== resource.version || state.forced.has(name)) {
+        // Entries taken from the previous view are unchanged, so every changed one has a body.
+        changed.push(resource as EncodedResource);
+      }
+    }
+    const removed = new Set<string>();
+    for (const name of state.view.keys()) {
+      if (!view.has(name)) removed.add(name);
+    }
+    for (const name of state.names) {
+      if (!typeSnapshot.resources.has(name) && !state.reportedAbsent.has(name)) {
+        removed.add(name);
+        state.reportedAbsent.add(name);
+      }
+    }
+    for (const resource of changed) state.reportedAbsent.delete(resource.name);
+    if (changed.length === 0 && removed.size === 0) return;
+
+    const removedNames = [...removed];
+    this.sendResponse(state, view, typeSnapshot.version, changed, (nonce) =>
+      encodeDeltaDiscoveryResponse(state.typeUrl, typeSnapshot.version, nonce, changed, removedNames),
+    );
+  }
+
+  private updateSubscription(state: DeltaTypeState, request: DeltaDiscoveryRequest): void {
+    if (!state.started) {
+      state.started = true;
+      const initial = Object.entries(request.initial_resource_versions ?? {});
+      if (initial.length > 0) {
+        state.view = new Map<string, KnownResource>(initial.map(([name, version]) => [name, { name, version }]));
+        state.accepted = state.view;
+      }
+      if (request.resource_names_subscribe.length === 0 && WILDCARD_TYPES.has(state.typeUrl)) state.wildcard = true;
+    }
+
+    for (const name of request.resource_names_subscribe) {
+      if (name === '*') state.wildcard = true;
+      else state.names.add(name);
+    }
+    if (request.resource_names_unsubscribe.length === 0) return;
+
+    const view = new Map(state.view);
+    for (const name of request.resource_names_unsubscribe) {
+      if (name === '*') state.wildcard = false;
+      else state.names.delete(name);
+      state.reportedAbsent.delete(name);
+    }
+    // The client forgets what it no longer subscribes to, so no removal is sent for it.
+    for (const name of view.keys()) {
+      if (!this.subscribed(state, name)) view.delete(name);
+    }
+    state.view = view;
+  }
+}

@@ -1,0 +1,371 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { StreamAdmission } from './admission';
+import type { SnapshotCache } from './cache';
+import type { StreamInfo, XdsServerHooks } from './hooks';
+import { traceRejectedResources, type NackDetail } from './nack';
+import { ALL_TYPE_URLS, TYPE_URL, type TypeUrl } from './protos';
+import type { ResourceRef } from './references';
+import type { EncodedResource, Snapshot, TypeSnapshot } from './snapshot';
+import { nodeInfoOf, type RawNode } from './wire';
+
+/** Types whose subscription without names means "every resource" (a wildcard subscription). */
+export const WILDCARD_TYPES: ReadonlySet<string> = new Set([TYPE_URL.listener, TYPE_URL.cluster]);
+
+/**
+ * What a proxy holds of one resource. Resources sent on this stream are the shared encoded ones;
+ * resources that a delta client declares in `initial_resource_versions` carry a version alone.
+ */
+export type KnownResource = Pick<EncodedResource, 'name' | 'version' | 'references'> & { readonly body?: Uint8Array };
+
+/** Resources a proxy holds of one type, by name. */
+export type ResourceView = ReadonlyMap<string, KnownResource>;
+
+const EMPTY_VIEW: ResourceView = new Map();
+
+/** The response of one type that waits for its ACK or NACK. */
+interface OutstandingResponse {
+  nonce: string;
+  version: string;
+  cause: string;
+  /** Names of the resources in the response, in response order, to trace a NACK. */
+  names: string[];
+  versions: Map<string, string>;
+  /** The proxy's view before the response, which it keeps when it rejects the response. */
+  previousView: ResourceView;
+}
+
+/** What one stream knows of one resource type. */
+export interface TypeState {
+  readonly typeUrl: TypeUrl;
+  wildcard: boolean;
+  /** Names subscribed explicitly. */
+  names: Set<string>;
+  /** What the proxy holds once it accepts the responses sent so far. */
+  view: ResourceView;
+  /** What the proxy held at its last ACK. */
+  accepted: ResourceView;
+  /** Nonce of the latest response of this type, or undefined before the first. */
+  lastNonce?: string;
+  /** Set from a response until the request that ACKs or NACKs it: at most one is outstanding. */
+  outstanding?: OutstandingResponse;
+  /** Rejected versions by resource name: each stays at the proxy's version until it changes. */
+  held: Map<string, string>;
+  /** Names to send again even when unchanged, because a resource that refers to them changed. */
+  forced: Set<string>;
+}
+
+export type XdsCall<Request> = grpc.ServerDuplexStream<Request, Buffer>;
+
+/** Status a stream reports to callers that end it with an error. */
+export class StreamError extends Error {
+  constructor(
+    readonly code: grpc.status,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Shared parts of the server that every stream uses. */
+export interface StreamContext {
+  cache: SnapshotCache;
+  hooks: readonly XdsServerHooks[];
+  logger: Logger;
+  /** Paces the first response of new streams. Default: no pacing. */
+  admission?: StreamAdmission;
+}
+
+/**
+ * The protocol rules that state-of-the-world and delta streams share: node and type URL checks,
+ * admission, ACK and NACK bookkeeping, per-resource hold-back of rejected versions, make-before-
+ * break ordering across types, and write backpressure. Subclasses decode requests and encode
+ * responses.
+ *
+ * Ordering on ADS (the xDS protocol's "eventual consistency considerations"): types are visited
+ * in the order clusters, endpoint assignments, listeners, routes. A resource that refers to a
+ * resource of an earlier type, subscribed but not yet sent, keeps its previous version. A resource
+ * that something in the proxy's view still refers to is kept until the referrer has changed. A
+ * cluster that changed is followed by its ClusterLoadAssignment even when that did not change,
+ * because Envoy waits for it before the new cluster is used.
+ *
+ * Slow proxies: a response is built from the latest snapshot only when the stream can write, so
+ * nothing queues for a stream whose writes are blocked except the fact that it is behind.
+ */
+export abstract class XdsStream<Request> {
+  protected readonly types = new Map<TypeUrl, TypeState>();
+  protected snapshot?: Snapshot;
+  protected log: Logger;
+  protected group?: string;
+  private cancelWatch?: () => void;
+  private cancelAdmission?: () => void;
+  private nonceCounter = 0;
+  private admitted = false;
+  private writeBlocked = false;
+  private pumping = false;
+  protected closed = false;
+
+  constructor(
+    protected readonly call: XdsCall<Request>,
+    readonly info: StreamInfo,
+    /** The one type of a per-type service, or undefined on ADS. */
+    protected readonly fixedTypeUrl: TypeUrl | undefined,
+    protected readonly context: StreamContext,
+  ) {
+    this.log = context.logger.child({ streamId: info.streamId, service: info.service });
+  }
+
+  /** Handles one request; throws StreamError for requests that end the stream. */
+  abstract handleRequest(request: Request): void;
+
+  /** Sends what the proxy lacks of one type, if anything. Called only when no response is outstanding. */
+  protected abstract respond(state: TypeState, typeSnapshot: TypeSnapshot): void;
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.cancelAdmission?.();
+    this.cancelWatch?.();
+    this.cancelWatch = undefined;
+  }
+
+  /** What the stream has sent and heard back, per type, for debugging views. */
+  typeStates(): ReadonlyMap<TypeUrl, Readonly<TypeState>> {
+    return this.types;
+  }
+
+  /** Takes the node from the first request and starts watching the proxy's group once admitted. */
+  protected attachNode(rawNode: RawNode | undefined): void {
+    if (this.info.node) return;
+    if (!rawNode) {
+      throw new StreamError(3 /* INVALID_ARGUMENT */, 'the first request on a stream must carry node; set node.id in the client bootstrap');
+    }
+    const node = nodeInfoOf(rawNode);
+    this.info.node = node;
+    this.group = this.context.cache.groupOf(node);
+    this.info.group = this.group;
+    this.log = this.log.child({ nodeId: node.id });
+    const start = (): void => {
+      this.cancelAdmission = undefined;
+      if (this.closed) return;
+      this.admitted = true;
+      this.cancelWatch = this.context.cache.watch(node, (snapshot) => this.onSnapshot(snapshot));
+    };
+    if (this.context.admission) this.cancelAdmission = this.context.admission.admit(start);
+    else start();
+  }
+
+  protected resolveTypeUrl(requested: string): TypeUrl {
+    if (this.fixedTypeUrl) {
+      if (requested !== '' && requested !== this.fixedTypeUrl) {
+        throw new StreamError(3, `type_url "${requested}" is not served on this stream; use ${this.fixedTypeUrl} or ADS`);
+      }
+      return this.fixedTypeUrl;
+    }
+    if (requested === '') {
+      throw new StreamError(3, 'type_url is missing; ADS requests must name the resource type');
+    }
+    if (!(ALL_TYPE_URLS as readonly string[]).includes(requested)) {
+      throw new StreamError(3, `type_url "${requested}" is not served; served types: ${ALL_TYPE_URLS.join(', ')}`);
+    }
+    return requested as TypeUrl;
+  }
+
+  protected stateOf(typeUrl: TypeUrl): TypeState {
+    let state = this.types.get(typeUrl);
+    if (!state) {
+      state = { typeUrl, wildcard: false, names: new Set(), view: EMPTY_VIEW, accepted: EMPTY_VIEW, held: new Map(), forced: new Set() };
+      this.types.set(typeUrl, state);
+    }
+    return state;
+  }
+
+  /**
+   * Records the ACK or NACK of the outstanding response of a type. A NACK is traced to the
+   * resources its message names; those are held at the proxy's version, and the rest of the
+   * change goes out with the next response. When it names none, every resource of the response
+   * is held, so the rejected versions are never sent in a loop.
+   */
+  protected recordReply(state: TypeState, errorDetail: { code?: number; message?: string } | undefined): void {
+    const response = state.outstanding;
+    if (!response) return;
+    state.outstanding = undefined;
+
+    if (!errorDetail || (!errorDetail.message && !errorDetail.code)) {
+      state.accepted = state.view;
+      this.log.debug({ typeUrl: state.typeUrl, version: response.version, nonce: response.nonce }, 'ack received');
+      for (const hook of this.context.hooks) hook.onAck?.(this.info, state.typeUrl, response.version);
+      return;
+    }
+
+    const message = errorDetail.message ?? '';
+    const traced = traceRejectedResources(message, response.names);
+    const rejectedNames = traced.length > 0 ? traced : response.names;
+    const rejected = rejectedNames.map((name) => ({ name, version: response.versions.get(name) ?? '' }));
+    for (const resource of rejected) state.held.set(resource.name, resource.version);
+    // The proxy keeps what it had before the rejected response.
+    state.view = response.previousView;
+
+    const detail: NackDetail = { group: this.group ?? '', cause: response.cause, rejected, traced: traced.length > 0 };
+    this.log.warn(
+      { typeUrl: state.typeUrl, version: response.version, nonce: response.nonce, error: message, held: rejectedNames.slice(0, 20) },
+      'nack received',
+    );
+    for (const hook of this.context.hooks) hook.onNack?.(this.info, state.typeUrl, response.version, message, detail);
+  }
+
+  /** Sends, type by type in make-before-break order, whatever each type's proxy view lacks. */
+  protected pump(): void {
+    if (this.closed || !this.admitted || this.writeBlocked || !this.snapshot || this.pumping) return;
+    this.pumping = true;
+    try {
+      // A later type's response can free a removal of an earlier type (a route that stopped
+      // naming a cluster), so visit the types again while a pass sent something.
+      for (let pass = 0; pass < ALL_TYPE_URLS.length; pass++) {
+        let sent = false;
+        for (const typeUrl of ALL_TYPE_URLS) {
+          const state = this.types.get(typeUrl);
+          const typeSnapshot = this.snapshot.types.get(typeUrl);
+          if (!state || !typeSnapshot || state.outstanding || this.writeBlocked) continue;
+          const before = state.lastNonce;
+          this.respond(state, typeSnapshot);
+          if (state.lastNonce !== before) sent = true;
+        }
+        if (!sent) break;
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /**
+   * Computes the view the proxy should hold next: the subscribed resources of the snapshot,
+   * except held versions, resources whose references are not on the proxy yet, and removals
+   * of resources that the proxy's view still refers to. `exact` is true when nothing was held
+   * back or kept, and `view` is then the snapshot's own map for a wildcard, so streams share it.
+   */
+  protected nextView(state: TypeState, typeSnapshot: TypeSnapshot): { view: ResourceView; exact: boolean } {
+    const ads = this.fixedTypeUrl === undefined;
+    for (const [name, version] of state.held) {
+      if (typeSnapshot.resources.get(name)?.version !== version) state.held.delete(name);
+    }
+
+    const next = new Map<string, KnownResource>();
+    let exact = true;
+    const candidates = state.wildcard ? typeSnapshot.resources.keys() : state.names.keys();
+    for (const name of candidates) {
+      const resource = typeSnapshot.resources.get(name);
+      if (!resource) continue;
+      if (state.held.has(name) || (ads && !this.referencesReady(resource))) {
+        const previous = state.view.get(name);
+        if (previous) next.set(name, previous);
+        exact = false;
+        continue;
+      }
+      next.set(name, resource);
+    }
+
+    let referenced: Set<string> | undefined;
+    for (const [name, previous] of state.view) {
+      if (next.has(name) || typeSnapshot.resources.has(name) || !this.subscribed(state, name) || !ads) continue;
+      referenced ??= this.referencedKeys();
+      if (referenced.has(refKey(state.typeUrl, name))) {
+        next.set(name, previous);
+        exact = false;
+      }
+    }
+    return { view: exact && state.wildcard ? typeSnapshot.resources : next, exact };
+  }
+
+  protected subscribed(state: TypeState, name: string): boolean {
+    return state.wildcard || state.names.has(name);
+  }
+
+  /** Records a response as outstanding and writes it; `changed` lists resources whose version moved. */
+  protected sendResponse(
+    state: TypeState,
+    view: ResourceView,
+    version: string,
+    resources: readonly KnownResource[],
+    encode: (nonce: string) => Buffer,
+  ): void {
+    const nonce = `${this.info.streamId}-${++this.nonceCounter}`;
+    const bytes = encode(nonce);
+    const versions = new Map(resources.map((resource) => [resource.name, resource.version]));
+    state.outstanding = {
+      nonce,
+      version,
+      cause: this.snapshot?.cause ?? '',
+      names: resources.map((resource) => resource.name),
+      versions,
+      previousView: state.view,
+    };
+    if (this.fixedTypeUrl === undefined) this.forceDependents(state, view);
+    state.view = view;
+    state.lastNonce = nonce;
+    for (const name of versions.keys()) state.forced.delete(name);
+
+    if (!this.call.write(bytes)) {
+      // The peer reads slower than the server writes. Nothing more is built for this stream
+      // until the transport drains; then responses are built from the snapshot of that moment.
+      this.writeBlocked = true;
+      this.call.once('drain', () => {
+        this.writeBlocked = false;
+        this.pump();
+      });
+    }
+    this.log.debug({ typeUrl: state.typeUrl, version, nonce, resources: resources.length }, 'response sent');
+    for (const hook of this.context.hooks) hook.onResponse?.(this.info, state.typeUrl, version, resources.length, bytes.length);
+  }
+
+  private onSnapshot(snapshot: Snapshot): void {
+    if (this.closed) return;
+    this.snapshot = snapshot;
+    this.pump();
+  }
+
+  /** True when every resource of an earlier type that `resource` names is on the proxy or not subscribed. */
+  private referencesReady(resource: EncodedResource): boolean {
+    const order = ALL_TYPE_URLS.indexOf(resource.typeUrl);
+    for (const ref of resource.references ?? []) {
+      if (ALL_TYPE_URLS.indexOf(ref.typeUrl) >= order) continue;
+      const target = this.types.get(ref.typeUrl);
+      if (target && this.subscribed(target, ref.name) && !target.view.has(ref.name)) return false;
+    }
+    return true;
+  }
+
+  /** Keys (`type\0name`) of every resource that a resource in the proxy's view refers to. */
+  private referencedKeys(): Set<string> {
+    const keys = new Set<string>();
+    for (const state of this.types.values()) {
+      for (const resource of state.view.values()) {
+        for (const ref of resource.references ?? []) keys.add(refKey(ref.typeUrl, ref.name));
+      }
+    }
+    return keys;
+  }
+
+  /**
+   * After a cluster changes, marks its ClusterLoadAssignment to be sent again: Envoy keeps a
+   * changed cluster warming until it receives the assignment, even an unchanged one.
+   */
+  private forceDependents(state: TypeState, view: ResourceView): void {
+    if (state.typeUrl !== TYPE_URL.cluster) return;
+    for (const [name, resource] of view) {
+      const previous = state.view.get(name);
+      if (!previous || previous.version === resource.version) continue;
+      for (const ref of resource.references ?? []) this.forceRef(state.typeUrl, ref);
+    }
+  }
+
+  private forceRef(from: TypeUrl, ref: ResourceRef): void {
+    if (ALL_TYPE_URLS.indexOf(ref.typeUrl) <= ALL_TYPE_URLS.indexOf(from)) return;
+    const target = this.types.get(ref.typeUrl);
+    if (target && this.subscribed(target, ref.name)) target.forced.add(ref.name);
+  }
+}
+
+function refKey(typeUrl: string, name: string): string {
+  return `${typeUrl}\0${name}`;
+}
