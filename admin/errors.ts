@@ -4,6 +4,9 @@ export const ADMIN_ERROR_CODES = {
   badRequest: 'ADMIN_BAD_REQUEST',
   providerFailed: 'ADMIN_PROVIDER_FAILED',
   internal: 'ADMIN_INTERNAL_ERROR',
+  invalidPolicy: 'ADMIN_INVALID_POLICY',
+  revisionNotFound: 'ADMIN_REVISION_NOT_FOUND',
+  serviceNotFound: 'ADMIN_SERVICE_NOT_FOUND',
 } as const;
 
 export type AdminErrorCode = (typeof ADMIN_ERROR_CODES)[keyof typeof ADMIN_ERROR_CODES];

@@ -19,3 +19,5 @@ export { XdsMetrics, typeLabelOf, OTHER_TYPE_LABEL } from './metrics';
 export type { XdsMetricsOptions } from './metrics';
 export { createLogger, isLogLevel, LOG_LEVELS } from './logging';
 export type { Logger, LogLevel, LoggerOptions } from './logging';
+export { registerPolicyRoutes, parseLocality, POLICY_ROUTES, POLICY_BODY_LIMIT_BYTES } from './policy-routes';
+export type { PolicyWorkflow } from './policy-routes';

@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import { parseListenAddress, type ListenAddress } from './address';
 import { providerFailed, routeNotFound, toAdminError } from './errors';
 import type { Logger } from './logging';
+import { registerPolicyRoutes, type PolicyWorkflow } from './policy-routes';
 import type { Readiness } from './readiness';
 import type { SyncStatusProvider } from './sync-status';
 
@@ -21,6 +22,8 @@ export interface AdminServerOptions {
   registry: Registry;
   /** Shared process logger. The server logs through a child with `component: "admin"`. Default: no logs. */
   logger?: Logger;
+  /** Serves the policy workflow under /api/v1 (diff, apply, revisions, rollback, explain) when set. */
+  policyWorkflow?: PolicyWorkflow;
 }
 
 export type AdminServer = FastifyInstance;
@@ -68,6 +71,8 @@ export function buildAdminServer(options: AdminServerOptions): AdminServer {
   });
 
   server.get('/debug/config', async () => callProviderAsync('configuration summary', async () => options.configSummary()));
+
+  if (options.policyWorkflow !== undefined) registerPolicyRoutes(server, options.policyWorkflow);
 
   server.setNotFoundHandler(async (request: FastifyRequest, reply: FastifyReply) => {
     const error = routeNotFound(request.method, request.url);

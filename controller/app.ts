@@ -11,9 +11,11 @@ import {
 } from '../admin';
 import { Registry, StaticSource, type DiscoverySource } from '../discovery';
 import { buildResources, checkConsistency, createConfigKinds, PolicyStore } from '../policy';
+import { PolicyHistory, RevisionStore } from '../store';
 import { SnapshotCache, XdsServer, type TypeUrl } from '../xds';
 import { MeshController, type ResourceBuilder } from './controller';
 import { groupKeyOf } from './groups';
+import { createPolicyWorkflow } from './policy-workflow';
 
 export interface MeridianOptions {
   /** YAML files or folders with ServiceEndpoints and TrafficPolicy documents. */
@@ -30,6 +32,11 @@ export interface MeridianOptions {
    * replaces the service of that name in the files. Default none.
    */
   discoverySources?: readonly DiscoverySource[];
+  /**
+   * Folder for state that survives a restart: the policy revisions. Default: none, and the
+   * revisions live in memory until the process ends.
+   */
+  stateDir?: string;
 }
 
 /** A started control plane. */
@@ -38,6 +45,8 @@ export interface RunningMeridian {
   adminPort: number;
   registry: Registry;
   policies: PolicyStore;
+  /** The policy revisions: applies, rollbacks and folder edits. */
+  history: PolicyHistory;
   controller: MeshController;
   /** Stops serving and watching, then releases the ports. */
   close(): Promise<void>;
@@ -68,6 +77,8 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
   const source = new StaticSource({ paths, logger: log, kinds, name: 'static', debounceMs: options.debounceMs });
   const registry = new Registry([...(options.discoverySources ?? []), source], { logger: log });
   const policies = new PolicyStore({ logger: log, kinds, debounceMs: options.debounceMs });
+  const revisions = await RevisionStore.open(options.stateDir);
+  const history = new PolicyHistory({ policies, revisions, configPaths: paths, logger: log, debounceMs: options.debounceMs });
 
   const metricsRegistry = new MetricsRegistry();
   const metrics = new XdsMetrics({ registry: metricsRegistry });
@@ -96,11 +107,12 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
     configSummary: () => summarize(registry, policies),
     registry: metricsRegistry,
     logger: log,
+    policyWorkflow: createPolicyWorkflow({ history, policies, registry, cache }),
   });
 
   controller.start();
   await registry.start();
-  await policies.watch(paths);
+  await history.start();
   metrics.observeRegistry(registry.snapshot());
   controller.recomputeAll();
 
@@ -127,10 +139,11 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
     adminPort,
     registry,
     policies,
+    history,
     controller,
     close: async () => {
       controller.stop();
-      await Promise.all([xds.close(500), closeAdminServer(admin), registry.stop(), policies.close()]);
+      await Promise.all([xds.close(500), closeAdminServer(admin), registry.stop(), history.close()]);
       log.info('meridian stopped');
     },
   };
