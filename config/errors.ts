@@ -123,6 +123,56 @@ export const CONFIG_ERRORS = {
     summary: 'A document sent to `meridian apply` or `meridian diff --server` is not a TrafficPolicy; services come from discovery sources and cannot be applied.',
     fix: 'send only TrafficPolicy documents, and change ServiceEndpoints documents in the watched folder',
   },
+  MERIDIAN_CONFIG_INVALID_DURATION: {
+    severity: 'error',
+    summary: 'A duration is not a number followed by a unit.',
+    fix: 'write a duration such as `250ms`, `1.5s`, `2m` or `1h30m`',
+  },
+  MERIDIAN_CONFIG_INVALID_REGEX: {
+    severity: 'error',
+    summary: 'A regular expression is not valid RE2, the engine of Envoy and gRPC clients (no lookaround, no backreferences).',
+    fix: 'rewrite the expression in RE2 syntax',
+  },
+  MERIDIAN_CONFIG_CONFLICTING_FIELDS: {
+    severity: 'error',
+    summary: 'Two fields that exclude each other are both set, or a field has no effect with the value of another.',
+    fix: 'keep one of the two fields named in the message',
+  },
+  MERIDIAN_CONFIG_INVALID_WEIGHTS: {
+    severity: 'error',
+    summary: 'The weights of a split, or the percentages of a distribute rule, do not add up to 100.',
+    fix: 'change the weights so that they add up to 100',
+  },
+  MERIDIAN_CONFIG_DUPLICATE_SUBSET: {
+    severity: 'error',
+    summary: 'Two subsets of a policy have the same name, or a split lists a subset twice.',
+    fix: 'rename one of the subsets, or merge the two split entries',
+  },
+  MERIDIAN_CONFIG_DUPLICATE_ROUTE: {
+    severity: 'error',
+    summary: 'Two routes of a policy have the same name.',
+    fix: 'rename one of the two routes',
+  },
+  MERIDIAN_CONFIG_UNKNOWN_SUBSET: {
+    severity: 'error',
+    summary: 'A route names a subset that the policy does not define in `spec.subsets`.',
+    fix: 'correct the name, or add the subset',
+  },
+  MERIDIAN_CONFIG_EMPTY_SUBSET: {
+    severity: 'warning',
+    summary: 'The labels of a subset match no endpoint of the service, so requests routed to it fail.',
+    fix: 'correct the labels, or add endpoints with these labels before routing to the subset',
+  },
+  MERIDIAN_CONFIG_CONFLICTING_POLICY: {
+    severity: 'error',
+    summary: 'Two TrafficPolicy documents are for the same service, so neither would be a clear winner.',
+    fix: 'merge the two policies; use `spec.overrides` for settings of some proxies only',
+  },
+  MERIDIAN_CONFIG_CONFLICTING_OVERRIDE: {
+    severity: 'error',
+    summary: 'Two overrides of a policy select the same proxies and set the same field.',
+    fix: 'merge the two overrides, or make one selector more specific',
+  },
   MERIDIAN_DISCOVERY_DUPLICATE_SERVICE: {
     severity: 'error',
     summary: 'Two discovery sources define a service with the same name; the source listed first is used and the other is ignored.',

@@ -1,5 +1,5 @@
 import type { Endpoint, Locality } from '../discovery';
-import type { TrafficPolicy } from './model';
+import type { DistributeRule, LocalityLbPolicy } from './model';
 
 /**
  * Share of a priority-0 zone's traffic that stays in the client's own sub-zone, when the client
@@ -24,8 +24,18 @@ export interface LocalityGroup {
   endpoints: readonly Endpoint[];
 }
 
-/** The part of a TrafficPolicy that decides priorities. */
-export type LocalityLbSettings = TrafficPolicy['localityLb'];
+/**
+ * The part of a TrafficPolicy that decides priorities. `distribute` and `failoverPriority` may be
+ * left out, which means none.
+ */
+export type LocalityLbSettings = Pick<LocalityLbPolicy, 'enabled' | 'failover'> & Partial<Pick<LocalityLbPolicy, 'distribute' | 'failoverPriority'>>;
+
+/** What failover priority keys compare endpoints with: the client's Kubernetes cluster, network and group labels. */
+export interface ClientPlacement {
+  cluster?: string;
+  network?: string;
+  labels?: Readonly<Record<string, string>>;
+}
 
 const UNKNOWN_LOCALITY: Locality = { region: '', zone: '', subZone: '' };
 
@@ -49,42 +59,135 @@ export function assignLocalityPriorities(
   endpoints: readonly Endpoint[],
   client: Locality | undefined,
   settings: LocalityLbSettings,
+  placement: ClientPlacement = {},
 ): LocalityGroup[] {
-  const groups = groupByLocality(endpoints);
+  const rankOf = failoverPriorityRanker(settings.failoverPriority ?? [], placement);
+  const groups = groupByLocality(endpoints, rankOf);
+  const clientKnown = settings.enabled && client !== undefined && client.region !== '';
 
-  if (!settings.enabled || client === undefined || client.region === '') {
-    return groups.map((group) => ({ ...group, priority: 0 }));
-  }
+  const rule = clientKnown ? settings.distribute?.find((candidate) => matchesLocality(candidate.from, client)) : undefined;
+  if (rule !== undefined && client !== undefined) return distributeGroups(groups, client, settings, rule);
 
-  const levelOf = levelRanker(
-    client,
-    settings,
-    groups.map((group) => group.locality),
-  );
-  const levels = [...new Set(groups.map((group) => levelOf(group.locality)))].sort((a, b) => a - b);
-  const prioritized = groups.map((group) => ({ ...group, priority: levels.indexOf(levelOf(group.locality)) }));
-  prioritized.sort((a, b) => a.priority - b.priority || compareLocalities(a.locality, b.locality));
-
-  return weightOwnSubZone(prioritized, client);
+  const levelOf = clientKnown
+    ? levelRanker(client, settings, groups.map((group) => group.locality))
+    : () => 0;
+  return prioritize(groups, (group) => [group.rank, levelOf(group.locality)], clientKnown ? client : undefined);
 }
 
-/** Groups endpoints by (region, zone, sub-zone). An unknown locality is one group of its own. */
-function groupByLocality(endpoints: readonly Endpoint[]): LocalityGroup[] {
-  const byKey = new Map<string, { locality: Locality; endpoints: Endpoint[] }>();
+/** A locality group with the failover-priority rank its endpoints share (0 shares every key). */
+interface RankedGroup extends LocalityGroup {
+  rank: number;
+}
+
+/**
+ * Gives each group the dense priority of its sort key (compared element by element), sorts the
+ * groups by priority and locality, and applies the own-sub-zone weight when the client is known.
+ */
+function prioritize(groups: readonly RankedGroup[], keyOf: (group: RankedGroup) => number[], client: Locality | undefined): LocalityGroup[] {
+  const keyText = (group: RankedGroup) => JSON.stringify(keyOf(group));
+  const keys = [...new Map(groups.map((group) => [keyText(group), keyOf(group)])).entries()]
+    .sort(([, a], [, b]) => compareKeys(a, b))
+    .map(([text]) => text);
+  const prioritized: LocalityGroup[] = groups.map((group) => ({
+    locality: group.locality,
+    priority: keys.indexOf(keyText(group)),
+    weight: group.weight,
+    endpoints: group.endpoints,
+  }));
+  prioritized.sort((a, b) => a.priority - b.priority || compareLocalities(a.locality, b.locality));
+  return client === undefined ? prioritized : weightOwnSubZone(prioritized, client);
+}
+
+function compareKeys(a: readonly number[], b: readonly number[]): number {
+  for (let index = 0; index < Math.min(a.length, b.length); index++) {
+    if (a[index] !== b[index]) return a[index] - b[index];
+  }
+  return a.length - b.length;
+}
+
+/**
+ * Returns a function that ranks an endpoint by the failover priority keys it shares with the
+ * client: 0 when it shares all of them, 1 when it shares all but the last, and so on up to the
+ * number of keys. A key whose client value is unknown is shared by no endpoint.
+ */
+function failoverPriorityRanker(keys: readonly string[], placement: ClientPlacement): (endpoint: Endpoint) => number {
+  if (keys.length === 0) return () => 0;
+  const clientValue = (key: string): string | undefined => {
+    if (key === 'cluster') return placement.cluster;
+    if (key === 'network') return placement.network;
+    return placement.labels?.[key.slice('label:'.length)];
+  };
+  const endpointValue = (endpoint: Endpoint, key: string): string | undefined => {
+    if (key === 'cluster') return endpoint.cluster;
+    if (key === 'network') return endpoint.network;
+    return endpoint.labels[key.slice('label:'.length)];
+  };
+  return (endpoint) => {
+    let shared = 0;
+    for (const key of keys) {
+      const wanted = clientValue(key);
+      if (wanted === undefined || wanted === '' || endpointValue(endpoint, key) !== wanted) break;
+      shared++;
+    }
+    return keys.length - shared;
+  };
+}
+
+/** Share resolution of distribute weights: a locality weight of 10,000 is 100%. */
+const DISTRIBUTE_SCALE = 100;
+
+/**
+ * Applies a distribute rule: the localities its `to` patterns match form priority 0, each pattern
+ * getting its percentage, shared between its localities by endpoint weight. Localities that no
+ * pattern matches, or that only a 0% pattern matches, are kept as a fallback at the following
+ * priorities, in the usual nearest-first order.
+ */
+function distributeGroups(groups: readonly RankedGroup[], client: Locality, settings: LocalityLbSettings, rule: DistributeRule): LocalityGroup[] {
+  const targetOf = (group: RankedGroup) => rule.to.findIndex((target) => target.percent > 0 && matchesLocality(target.locality, group.locality));
+  const weightByTarget = new Map<number, number>();
+  for (const group of groups) {
+    const target = targetOf(group);
+    if (target >= 0) weightByTarget.set(target, (weightByTarget.get(target) ?? 0) + group.weight);
+  }
+
+  const levelOf = levelRanker(client, settings, groups.map((group) => group.locality));
+  const weighted = groups.map((group) => {
+    const target = targetOf(group);
+    if (target < 0) return group;
+    const share = (rule.to[target].percent * DISTRIBUTE_SCALE * group.weight) / (weightByTarget.get(target) ?? 1);
+    return { ...group, weight: Math.max(1, Math.round(share)) };
+  });
+  return prioritize(weighted, (group) => (targetOf(group) >= 0 ? [0] : [1, group.rank, levelOf(group.locality)]), undefined);
+}
+
+/** True when a locality pattern (`REGION[/ZONE[/SUB_ZONE]]`, parts may be `*`) matches a locality. */
+export function matchesLocality(pattern: string, locality: Locality): boolean {
+  const [region, zone, subZone] = pattern.split('/');
+  const matches = (part: string | undefined, value: string) => part === undefined || part === '*' || part === value;
+  return matches(region, locality.region) && matches(zone, locality.zone) && matches(subZone, locality.subZone);
+}
+
+/**
+ * Groups endpoints by failover-priority rank and (region, zone, sub-zone). An unknown locality is
+ * one group of its own.
+ */
+function groupByLocality(endpoints: readonly Endpoint[], rankOf: (endpoint: Endpoint) => number): RankedGroup[] {
+  const byKey = new Map<string, { locality: Locality; rank: number; endpoints: Endpoint[] }>();
 
   for (const endpoint of endpoints) {
     const locality = knownLocality(endpoint.locality) ?? UNKNOWN_LOCALITY;
-    const key = localityKey(locality);
+    const rank = rankOf(endpoint);
+    const key = `${rank}|${localityKey(locality)}`;
     let entry = byKey.get(key);
     if (entry === undefined) {
-      entry = { locality, endpoints: [] };
+      entry = { locality, rank, endpoints: [] };
       byKey.set(key, entry);
     }
     entry.endpoints.push(endpoint);
   }
 
   return [...byKey.values()]
-    .sort((a, b) => compareLocalities(a.locality, b.locality))
+    .sort((a, b) => a.rank - b.rank || compareLocalities(a.locality, b.locality))
     .map((entry) => ({ ...entry, priority: 0, weight: sumWeights(entry.endpoints) }));
 }
 

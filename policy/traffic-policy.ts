@@ -1,10 +1,14 @@
+import { isMap, isScalar } from 'yaml';
 import {
   booleanValue,
+  enumValue,
+  integerValue,
   checkDnsName,
   fieldCursor,
   itemCursor,
   listOf,
   objectOf,
+  optional,
   refine,
   positionOf,
   required,
@@ -14,9 +18,13 @@ import {
   type DocumentHeader,
   type KindDefinition,
 } from '../config';
-import type { FailoverRule, TrafficPolicy } from './model';
+import type { FailoverRule, LocalityLbPolicy, TrafficPolicy } from './model';
+import { readCircuitBreakers, readLoadBalancer, readOutlierDetection } from './cluster-readers';
+import { checkLocalityPattern, decimalValue, localityPatternValue } from './readers';
+import { healthCheckPolicyOf, readHealthCheck, type HealthCheckSpec } from './health-check';
+import { checkRouteSubsets, readOverrides, readRequestFields, readRoutes, readSubsets, requestPolicyOf, type RequestSpec } from './route-readers';
 
-/** The `kind` of documents that expose a service under hostnames with a locality policy. */
+/** The `kind` of documents that expose a service under hostnames with a traffic policy. */
 export const TRAFFIC_POLICY_KIND = 'TrafficPolicy';
 
 interface FailoverSpec {
@@ -24,15 +32,19 @@ interface FailoverSpec {
   to: string[];
 }
 
+interface DistributeSpec {
+  from: string;
+  to: Record<string, number>;
+}
+
 interface LocalityLbSpec {
   enabled: boolean;
   failover: FailoverSpec[];
-}
-
-interface PolicySpec {
-  service: string;
-  hostnames: string[];
-  localityLb: LocalityLbSpec;
+  distribute: DistributeSpec[];
+  failoverPriority: string[];
+  overprovisioningFactor: number | undefined;
+  panicThreshold: number | undefined;
+  failoverOrder: 'rules' | 'latency' | undefined;
 }
 
 const readHostname = stringValue({
@@ -46,33 +58,167 @@ const readFailoverRule = objectOf<FailoverSpec>({
   to: required(listOf(stringValue(), { nonEmpty: true })),
 });
 
-const readLocalityLb = objectOf<LocalityLbSpec>({
+/** Reads a mapping of locality patterns to percentages that add up to 100. */
+function readDistributeTargets(cursor: Cursor): Record<string, number> | undefined {
+  const read = objectOfAnyKey(decimalValue(0, 100));
+  const targets = read(cursor);
+  if (targets === undefined) return undefined;
+  const before = cursor.context.errorCount();
+  for (const pattern of Object.keys(targets)) {
+    const problem = checkLocalityPattern(pattern);
+    if (problem !== undefined) {
+      cursor.context.report('MERIDIAN_CONFIG_INVALID_VALUE', fieldCursor(cursor, pattern), problem, {
+        value: pattern,
+        fix: 'write a pattern such as "eu-west", "eu-west/eu-west-1a" or "eu-west/*"',
+      });
+    }
+  }
+  const total = Object.values(targets).reduce((sum, percent) => sum + percent, 0);
+  if (Object.keys(targets).length > 0 && Math.abs(total - 100) > 1e-9) {
+    cursor.context.report('MERIDIAN_CONFIG_INVALID_WEIGHTS', cursor, `the percentages add up to ${total}, not 100`, {
+      fix: 'change the percentages so that they add up to 100',
+    });
+  }
+  if (Object.keys(targets).length === 0) {
+    cursor.context.report('MERIDIAN_CONFIG_EMPTY_LIST', cursor, 'no locality is listed; at least one is required');
+  }
+  return cursor.context.errorCount() === before ? targets : undefined;
+}
+
+/** Reads a mapping with any string keys, each value read by `read`. */
+function objectOfAnyKey<T>(read: (cursor: Cursor) => T | undefined): (cursor: Cursor) => Record<string, T> | undefined {
+  return (cursor) => {
+    const node = cursor.node;
+    if (!isMap(node)) {
+      cursor.context.report('MERIDIAN_CONFIG_INVALID_TYPE', cursor, 'expected a mapping of locality patterns to percentages', {
+        fix: 'write a mapping such as { "eu-west/eu-west-1a": 80, "eu-west/eu-west-1b": 20 }',
+      });
+      return undefined;
+    }
+    const before = cursor.context.errorCount();
+    const result: Record<string, T> = {};
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? pair.key.value : undefined;
+      if (typeof key !== 'string') continue;
+      const value = read(fieldCursor(cursor, key));
+      if (value !== undefined) result[key] = value;
+    }
+    return cursor.context.errorCount() === before ? result : undefined;
+  };
+}
+
+const readDistributeRule = objectOf<DistributeSpec>({
+  from: required(localityPatternValue),
+  to: required(readDistributeTargets),
+});
+
+const FAILOVER_PRIORITY_KEY = /^(cluster|network|label:[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?)$/;
+
+const readFailoverPriorityKey = stringValue({
+  check: (key) => (FAILOVER_PRIORITY_KEY.test(key) ? undefined : `invalid failover priority key "${key}"`),
+  checkFix: 'use "cluster", "network" or "label:KEY" with an endpoint label key, for example "label:topology.kubernetes.io/zone"',
+});
+
+const readLocalityLbFields = objectOf<LocalityLbSpec>({
   enabled: withDefault(booleanValue(), true),
   failover: withDefault(refine(listOf(readFailoverRule), checkFailoverRules), []),
+  distribute: withDefault(refine(listOf(readDistributeRule), checkDistributeSources), []),
+  failoverPriority: withDefault(refine(listOf(readFailoverPriorityKey), checkRepeated('failover priority key')), []),
+  // Envoy's rule for overprovisioning_factor is "greater than 0" on a uint32.
+  overprovisioningFactor: optional(integerValue(1, 4_294_967_295)),
+  panicThreshold: optional(decimalValue(0, 100)),
+  failoverOrder: optional(enumValue<'rules' | 'latency'>(['rules', 'latency'])),
 });
+
+function readLocalityLb(cursor: Cursor): LocalityLbSpec | undefined {
+  const spec = readLocalityLbFields(cursor);
+  if (spec === undefined) return undefined;
+  if (spec.failover.length > 0 && spec.distribute.length > 0) {
+    cursor.context.report('MERIDIAN_CONFIG_CONFLICTING_FIELDS', fieldCursor(cursor, 'distribute'), '"failover" and "distribute" cannot both be set', {
+      value: ['failover', 'distribute'],
+      fix: 'use "failover" for nearest-first priorities or "distribute" for weighted shares, not both',
+    });
+    return undefined;
+  }
+  return spec;
+}
+
+interface PolicySpec extends RequestSpec {
+  service: string;
+  hostnames: string[];
+  localityLb: LocalityLbSpec;
+  loadBalancer: TrafficPolicy['loadBalancer'];
+  circuitBreakers: TrafficPolicy['circuitBreakers'];
+  outlierDetection: TrafficPolicy['outlierDetection'];
+  subsets: TrafficPolicy['subsets'];
+  routes: TrafficPolicy['routes'];
+  overrides: TrafficPolicy['overrides'];
+  healthCheck: HealthCheckSpec | undefined;
+}
+
+const DEFAULT_LOCALITY_LB: LocalityLbSpec = {
+  enabled: true,
+  failover: [],
+  distribute: [],
+  failoverPriority: [],
+  overprovisioningFactor: undefined,
+  panicThreshold: undefined,
+  failoverOrder: undefined,
+};
 
 const readSpec = objectOf<PolicySpec>({
   service: required(stringValue()),
   hostnames: required(refine(listOf(readHostname, { nonEmpty: true }), checkRepeatedHostnames)),
-  localityLb: withDefault(readLocalityLb, { enabled: true, failover: [] }),
+  localityLb: withDefault(readLocalityLb, DEFAULT_LOCALITY_LB),
+  loadBalancer: withDefault(readLoadBalancer, { algorithm: 'roundRobin', hashOn: [] }),
+  circuitBreakers: optional(readCircuitBreakers),
+  outlierDetection: optional(readOutlierDetection),
+  ...readRequestFields,
+  subsets: withDefault(readSubsets, []),
+  routes: withDefault(readRoutes, []),
+  overrides: withDefault(readOverrides, []),
+  healthCheck: optional(readHealthCheck),
 });
 
 function validatePolicySpec(spec: Cursor, header: DocumentHeader): TrafficPolicy | undefined {
   const parsed = readSpec(spec);
   if (parsed === undefined) return undefined;
+  if (!checkRouteSubsets(spec, parsed.subsets, parsed.routes)) return undefined;
 
   const root = spec.context.document.yaml.contents;
   const position = positionOf(spec.context.document, root);
-  return {
+  const policy: TrafficPolicy = {
     name: header.name,
     source: { file: header.document.file, line: position.line, column: position.column },
     service: parsed.service,
     hostnames: parsed.hostnames,
-    localityLb: {
-      enabled: parsed.localityLb.enabled,
-      failover: parsed.localityLb.failover.map((rule): FailoverRule => ({ from: rule.from, to: rule.to })),
-    },
+    localityLb: toLocalityLb(parsed.localityLb),
+    loadBalancer: parsed.loadBalancer,
+    subsets: parsed.subsets,
+    routes: parsed.routes,
+    overrides: parsed.overrides,
+    ...requestPolicyOf(parsed),
   };
+  if (parsed.circuitBreakers !== undefined) policy.circuitBreakers = parsed.circuitBreakers;
+  if (parsed.outlierDetection !== undefined) policy.outlierDetection = parsed.outlierDetection;
+  if (parsed.healthCheck !== undefined) policy.healthCheck = healthCheckPolicyOf(parsed.healthCheck);
+  return policy;
+}
+
+function toLocalityLb(spec: LocalityLbSpec): LocalityLbPolicy {
+  const policy: LocalityLbPolicy = {
+    enabled: spec.enabled,
+    failover: spec.failover.map((rule): FailoverRule => ({ from: rule.from, to: rule.to })),
+    distribute: spec.distribute.map((rule) => ({
+      from: rule.from,
+      to: Object.entries(rule.to).map(([locality, percent]) => ({ locality, percent })),
+    })),
+    failoverPriority: spec.failoverPriority,
+  };
+  if (spec.overprovisioningFactor !== undefined) policy.overprovisioningFactor = spec.overprovisioningFactor;
+  if (spec.panicThreshold !== undefined) policy.panicThreshold = spec.panicThreshold;
+  if (spec.failoverOrder !== undefined) policy.failoverOrder = spec.failoverOrder;
+  return policy;
 }
 
 function checkRepeatedHostnames(list: Cursor, hostnames: readonly string[]): void {
@@ -82,6 +228,32 @@ function checkRepeatedHostnames(list: Cursor, hostnames: readonly string[]): voi
     list.context.report('MERIDIAN_CONFIG_DUPLICATE_HOSTNAME', itemCursor(list, index), `hostname "${hostname}" is already listed as hostnames[${first}]`, {
       fix: 'remove the repeated hostname',
     });
+  });
+}
+
+/** Returns a check that reports items listed twice, naming them with `noun`. */
+function checkRepeated(noun: string): (list: Cursor, values: readonly string[]) => void {
+  return (list, values) => {
+    values.forEach((value, index) => {
+      const first = values.indexOf(value);
+      if (first === index) return;
+      list.context.report('MERIDIAN_CONFIG_INVALID_VALUE', itemCursor(list, index), `${noun} "${value}" is already listed at [${first}]`, {
+        fix: `remove the repeated ${noun}`,
+      });
+    });
+  };
+}
+
+function checkDistributeSources(list: Cursor, rules: readonly DistributeSpec[]): void {
+  rules.forEach((rule, index) => {
+    const first = rules.findIndex((other) => other.from === rule.from);
+    if (first === index) return;
+    list.context.report(
+      'MERIDIAN_CONFIG_DUPLICATE_FAILOVER_SOURCE',
+      fieldCursor(itemCursor(list, index), 'from'),
+      `locality pattern "${rule.from}" already has a distribute rule at distribute[${first}]`,
+      { fix: 'merge the two rules into one' },
+    );
   });
 }
 

@@ -18,7 +18,11 @@ export function policy(service: string, hostnames: readonly string[], failover: 
     source: { file: 'policies.yaml', line: 1, column: 1 },
     service,
     hostnames,
-    localityLb: { enabled: true, failover },
+    localityLb: { enabled: true, failover, distribute: [], failoverPriority: [] },
+    loadBalancer: { algorithm: 'roundRobin', hashOn: [] },
+    subsets: [],
+    routes: [],
+    overrides: [],
   };
 }
 

@@ -24,7 +24,11 @@ describe('TrafficPolicy validation', () => {
       source: { file: 'p.yaml', line: 1, column: 1 },
       service: 'checkout.shop',
       hostnames: ['checkout', 'checkout.shop.svc.cluster.local'],
-      localityLb: { enabled: true, failover: [{ from: 'eu-west', to: ['eu-central', 'us-east'] }] },
+      localityLb: { enabled: true, failover: [{ from: 'eu-west', to: ['eu-central', 'us-east'] }], distribute: [], failoverPriority: [] },
+      loadBalancer: { algorithm: 'roundRobin', hashOn: [] },
+      subsets: [],
+      routes: [],
+      overrides: [],
     });
   });
 
@@ -32,7 +36,7 @@ describe('TrafficPolicy validation', () => {
     const parsed = parseDocuments('p.yaml', withServices(POLICY_LINES.slice(0, 7)));
     const { set, diagnostics } = createConfigKinds().validate({ files: ['p.yaml'], documents: parsed.documents, diagnostics: [] });
     assert.deepEqual(diagnostics, []);
-    assert.deepEqual(set.of(trafficPolicyKind)[0].value.localityLb, { enabled: true, failover: [] });
+    assert.deepEqual(set.of(trafficPolicyKind)[0].value.localityLb, { enabled: true, failover: [], distribute: [], failoverPriority: [] });
   });
 
   const cases: Array<{ name: string; lines: string[]; expected: Array<DiagnosticSummary & { severity: string }> }> = [
