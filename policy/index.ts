@@ -41,3 +41,5 @@ export {
   type Explanation,
   type LocalityExplanation,
 } from './explain';
+export { HEALTH_CHECK_DEFAULTS, type HealthCheckPolicy, type HealthCheckProtocol } from './health-check';
+export { withMeasuredFailover, type HealthInput } from './resources/health';

@@ -5,6 +5,7 @@ import type { ClientProfile, TrafficPolicy } from '../model';
 import { buildCluster, clusterNameOf } from './cluster';
 import type { ProtoObject } from './common';
 import { buildClusterLoadAssignment, uniqueEndpoints } from './endpoints';
+import { withMeasuredFailover, type HealthInput } from './health';
 import { buildApiListener, buildHttpOutboundListener, buildTcpOutboundListener } from './listener';
 import { buildRouteConfiguration, outboundDomainsOf, type VirtualHostTarget } from './route';
 
@@ -46,21 +47,26 @@ interface Exposure {
  * with a RouteConfiguration named after the port. A port whose services all use `tcp` gets a TCP
  * proxy to its first service by name instead. Other TCP services on a shared port are skipped,
  * because one plain TCP listener cannot tell their connections apart.
+ *
+ * `health`, when given, marks endpoints that the probers decided unhealthy as UNHEALTHY, and
+ * orders failover regions by measured latency for policies with `failoverOrder: latency`.
  */
 export function buildResources(
   registry: RegistrySnapshot,
   policies: readonly TrafficPolicy[],
   client: ClientProfile,
+  health?: HealthInput,
 ): GeneratedResources {
   const skipped: SkippedPolicy[] = [];
   const exposures = collectExposures(registry, policies, skipped);
   const byTypeUrl = emptyByTypeUrl();
 
   for (const { policy, service } of exposures) {
-    const groups = assignLocalityPriorities(uniqueEndpoints(service.endpoints), client.locality, policy.localityLb);
+    const localityLb = withMeasuredFailover(policy.localityLb, client.locality, health);
+    const groups = assignLocalityPriorities(uniqueEndpoints(service.endpoints), client.locality, localityLb);
     const name = clusterNameOf(service);
     byTypeUrl[TYPE_URL.cluster].push({ name, message: buildCluster(service, client.kind) });
-    byTypeUrl[TYPE_URL.clusterLoadAssignment].push({ name, message: buildClusterLoadAssignment(service, groups) });
+    byTypeUrl[TYPE_URL.clusterLoadAssignment].push({ name, message: buildClusterLoadAssignment(service, groups, health?.endpointHealth) });
   }
 
   if (client.kind === 'grpc') {

@@ -9,19 +9,23 @@ import type { ProtoObject } from './common';
  * reject one without it, and a `load_balancing_weight` because gRPC clients drop a locality
  * without one. `policy.overprovisioning_factor` is left at Envoy's default of 140.
  */
-export function buildClusterLoadAssignment(service: Service, groups: readonly LocalityGroup[]): ProtoObject {
+export function buildClusterLoadAssignment(service: Service, groups: readonly LocalityGroup[], endpointHealth?: EndpointHealthOf): ProtoObject {
+  const healthOf: EndpointHealthOf = endpointHealth ?? (() => undefined);
   return {
     cluster_name: clusterNameOf(service),
-    endpoints: groups.map(buildLocalityLbEndpoints),
+    endpoints: groups.map((group) => buildLocalityLbEndpoints(group, (endpoint) => healthOf(service.name, endpoint.address, endpoint.port))),
   };
 }
 
-function buildLocalityLbEndpoints(group: LocalityGroup): ProtoObject {
+/** Decided health of an endpoint of a service; undefined when unchecked. */
+type EndpointHealthOf = (service: string, address: string, port: number) => boolean | undefined;
+
+function buildLocalityLbEndpoints(group: LocalityGroup, healthOf: (endpoint: Endpoint) => boolean | undefined): ProtoObject {
   return {
     locality: buildLocality(group.locality),
     priority: group.priority,
     load_balancing_weight: { value: group.weight },
-    lb_endpoints: group.endpoints.map(buildLbEndpoint),
+    lb_endpoints: group.endpoints.map((endpoint) => buildLbEndpoint(endpoint, healthOf(endpoint))),
   };
 }
 
@@ -33,12 +37,12 @@ function buildLocality(locality: Locality): ProtoObject {
   return message;
 }
 
-function buildLbEndpoint(endpoint: Endpoint): ProtoObject {
+function buildLbEndpoint(endpoint: Endpoint, healthy: boolean | undefined): ProtoObject {
   return {
     endpoint: { address: { socket_address: { address: endpoint.address, port_value: endpoint.port } } },
     load_balancing_weight: { value: endpoint.weight },
-    // The registry's Endpoint has no health state, so every endpoint it lists is offered as usable.
-    health_status: 'HEALTHY',
+    // Endpoints that no prober checks are offered as usable; only a quorum decision marks one UNHEALTHY.
+    health_status: healthy === false ? 'UNHEALTHY' : 'HEALTHY',
   };
 }
 

@@ -1,0 +1,133 @@
+import * as grpc from '@grpc/grpc-js';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import * as protobuf from 'protobufjs';
+
+/** How a prober checks an endpoint; the protocol-independent part of an HDS `HealthCheck`. */
+export type CheckSpec =
+  | { kind: 'tcp' }
+  | { kind: 'http'; tls: boolean; path: string; host?: string; expectedStatuses: readonly StatusRange[] }
+  | { kind: 'grpc'; serviceName: string; authority?: string };
+
+/** HTTP statuses from `start` (inclusive) to `end` (exclusive), as in Envoy's `Int64Range`. */
+export interface StatusRange {
+  start: number;
+  end: number;
+}
+
+/** The outcome of one check. */
+export interface CheckResult {
+  ok: boolean;
+  /** Time from the start of the check to its outcome, in milliseconds. */
+  durationMs: number;
+  /** Why the check failed, for logs. */
+  reason?: string;
+}
+
+/** The method that gRPC health checks call, from grpc/health/v1/health.proto. */
+export const GRPC_HEALTH_CHECK_PATH = '/grpc.health.v1.Health/Check';
+
+/** `grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING`. */
+export const GRPC_SERVING = 1;
+
+/**
+ * The two messages of grpc.health.v1, built by reflection because no installed package ships
+ * health.proto: `HealthCheckRequest { string service = 1; }` and
+ * `HealthCheckResponse { ServingStatus status = 1; }`, the enum sent as its number.
+ */
+export const grpcHealthMessages = (() => {
+  const request = new protobuf.Type('HealthCheckRequest').add(new protobuf.Field('service', 1, 'string'));
+  const response = new protobuf.Type('HealthCheckResponse').add(new protobuf.Field('status', 1, 'int32'));
+  new protobuf.Root().define('grpc.health.v1').add(request).add(response);
+  return {
+    encodeRequest: (service: string): Buffer => Buffer.from(request.encode({ service }).finish()),
+    decodeRequest: (bytes: Buffer): string => (request.decode(bytes) as unknown as { service: string }).service,
+    encodeResponse: (status: number): Buffer => Buffer.from(response.encode({ status }).finish()),
+    decodeResponse: (bytes: Buffer): number => (response.decode(bytes) as unknown as { status: number }).status,
+  };
+})();
+
+/** Runs one check of `host:port`; never throws, a failure is a result with `ok: false`. */
+export async function runCheck(spec: CheckSpec, host: string, port: number, timeoutMs: number): Promise<CheckResult> {
+  const started = performance.now();
+  const finish = (ok: boolean, reason?: string): CheckResult => ({ ok, durationMs: performance.now() - started, reason });
+  try {
+    switch (spec.kind) {
+      case 'tcp':
+        await connectTcp(host, port, timeoutMs);
+        return finish(true);
+      case 'http': {
+        const status = await getHttpStatus(spec, host, port, timeoutMs);
+        const expected = spec.expectedStatuses.some((range) => status >= range.start && status < range.end);
+        return finish(expected, expected ? undefined : `unexpected HTTP status ${status}`);
+      }
+      case 'grpc': {
+        const status = await checkGrpcHealth(spec, host, port, timeoutMs);
+        return finish(status === GRPC_SERVING, status === GRPC_SERVING ? undefined : `gRPC health status ${status}`);
+      }
+    }
+  } catch (error) {
+    return finish(false, (error as Error).message);
+  }
+}
+
+/** Opens a TCP connection and closes it; resolves once connected. */
+export function connectTcp(host: string, port: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`connect timed out after ${timeoutMs} ms`)));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', reject);
+  });
+}
+
+function getHttpStatus(spec: Extract<CheckSpec, { kind: 'http' }>, host: string, port: number, timeoutMs: number): Promise<number> {
+  const client = spec.tls ? https : http;
+  return new Promise((resolve, reject) => {
+    const request = client.get(
+      {
+        host,
+        port,
+        path: spec.path,
+        headers: { host: spec.host ?? hostHeaderOf(host, port), 'user-agent': 'meridian-prober' },
+        timeout: timeoutMs,
+        agent: false,
+        // NOTE: a TLS check proves that the endpoint serves; it does not verify the certificate,
+        // because probers have no trust roots of the service.
+        rejectUnauthorized: false,
+      },
+      (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      },
+    );
+    request.once('timeout', () => request.destroy(new Error(`HTTP check timed out after ${timeoutMs} ms`)));
+    request.once('error', reject);
+  });
+}
+
+function hostHeaderOf(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function checkGrpcHealth(spec: Extract<CheckSpec, { kind: 'grpc' }>, host: string, port: number, timeoutMs: number): Promise<number> {
+  const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  const options: grpc.ChannelOptions = { 'grpc.use_local_subchannel_pool': 1 };
+  if (spec.authority !== undefined) options['grpc.default_authority'] = spec.authority;
+  // A channel per check: a reused channel would wait out its reconnect backoff after a fault.
+  const client = new grpc.Client(target, grpc.credentials.createInsecure(), options);
+  return new Promise<number>((resolve, reject) => {
+    client.makeUnaryRequest(
+      GRPC_HEALTH_CHECK_PATH,
+      grpcHealthMessages.encodeRequest,
+      grpcHealthMessages.decodeResponse,
+      spec.serviceName,
+      { deadline: Date.now() + timeoutMs },
+      (error, status) => (error ? reject(new Error(error.details || error.message)) : resolve(status ?? 0)),
+    );
+  }).finally(() => client.close());
+}

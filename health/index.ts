@@ -1,0 +1,12 @@
+export type { ProbeStatus, ProberVote, EndpointVotes, EndpointDecision, Partition, HeldChange, DampedChange } from './model';
+export { endpointKeyOf, hostPortOf, zoneKeyOf } from './model';
+export { decideHealth, DEFAULT_MAX_EJECT_SHARE, type QuorumOptions, type QuorumResult } from './quorum';
+export { applyHoldDown, type HoldDownResult } from './damping';
+export { assignEndpoints, DEFAULT_REMOTE_PROBERS, type ProberInfo, type HealthTarget, type TargetEndpoint, type AssignedTarget } from './assignment';
+export { runCheck, connectTcp, grpcHealthMessages, GRPC_HEALTH_CHECK_PATH, GRPC_SERVING, type CheckSpec, type CheckResult, type StatusRange } from './checks';
+export { buildHealthCheck, readHealthCheck, type ProbeSettings } from './hds-health-check';
+export { STREAM_HEALTH_CHECK_PATH, PROBERS_CLUSTER, streamHealthCheckMethod } from './hds-wire';
+export { HealthAggregator, type HealthAggregatorOptions, type EndpointReport, type HealthState, type EndpointHealthView } from './aggregator';
+export { LatencyMatrix, HYSTERESIS_RATIO, HYSTERESIS_MIN_MS, type LatencyEntry } from './latency';
+export { HdsServer, type HdsServerOptions } from './hds-server';
+export { Prober, type ProberOptions } from './prober';

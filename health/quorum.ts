@@ -1,0 +1,153 @@
+import {
+  endpointKeyOf,
+  hostPortOf,
+  zoneKeyOf,
+  type EndpointVotes,
+  type HeldChange,
+  type Partition,
+  type ProberVote,
+} from './model';
+
+/** Default largest share of a service's endpoints that one prober's votes may eject at once. */
+export const DEFAULT_MAX_EJECT_SHARE = 0.5;
+
+export interface QuorumOptions {
+  /**
+   * Largest share of a service's endpoints, from 0 to 1, that the votes of one prober may turn
+   * unhealthy in one evaluation. One endpoint may always change. Default 0.5.
+   */
+  maxEjectShare?: number;
+}
+
+/** What the votes ask for, before hold-down. */
+export interface QuorumResult {
+  /** Health wanted for every endpoint of the input, by `endpointKeyOf`. */
+  wanted: Map<string, boolean>;
+  partitions: Partition[];
+  held: HeldChange[];
+}
+
+/**
+ * Decides the health of endpoints from the votes of probers. The rules, applied in order:
+ *
+ * 1. Only fresh votes take part: a silent prober has no vote, and silence never counts as failure.
+ * 2. A prober cannot reach a locality (region/zone) when every one of its votes on endpoints there
+ *    is unhealthy while another prober votes healthy on an endpoint there. Its votes on that
+ *    locality are not counted, and the pair is reported as a partition.
+ * 3. An endpoint is unhealthy when at least one counted vote exists and every counted vote says
+ *    unhealthy. One counted healthy vote keeps it healthy.
+ * 4. An endpoint with no counted vote keeps its previous health (healthy when it has none).
+ * 5. When the counted votes of one prober would turn more than `maxEjectShare` of a service's
+ *    endpoints from healthy to unhealthy in this evaluation, the fault is taken to be the
+ *    prober's: those endpoints stay healthy and the change is reported as held.
+ */
+export function decideHealth(
+  endpoints: readonly EndpointVotes[],
+  previous: ReadonlyMap<string, boolean>,
+  options: QuorumOptions = {},
+): QuorumResult {
+  const { excluded, partitions } = findPartitions(endpoints);
+  const wanted = new Map<string, boolean>();
+  const counted = new Map<string, ProberVote[]>();
+
+  for (const endpoint of endpoints) {
+    const key = endpointKeyOf(endpoint.service, endpoint.address, endpoint.port);
+    const zone = zoneKeyOf(endpoint.locality);
+    const votes = endpoint.votes.filter((vote) => !excluded.has(pairKey(vote.prober, zone)));
+    counted.set(key, votes);
+    if (votes.length === 0) {
+      wanted.set(key, previous.get(key) ?? true);
+    } else {
+      wanted.set(key, votes.some((vote) => vote.status === 'healthy'));
+    }
+  }
+
+  const held = holdBulkEjections(endpoints, previous, wanted, counted, options.maxEjectShare ?? DEFAULT_MAX_EJECT_SHARE);
+  return { wanted, partitions, held };
+}
+
+/** Finds the (prober, locality) pairs of rule 2. */
+function findPartitions(endpoints: readonly EndpointVotes[]): { excluded: Set<string>; partitions: Partition[] } {
+  // For each locality: per prober, whether any of its votes there is healthy.
+  const byZone = new Map<string, Map<string, { reached: boolean; vote: ProberVote }>>();
+  for (const endpoint of endpoints) {
+    const zone = zoneKeyOf(endpoint.locality);
+    let probers = byZone.get(zone);
+    if (probers === undefined) {
+      probers = new Map();
+      byZone.set(zone, probers);
+    }
+    for (const vote of endpoint.votes) {
+      const entry = probers.get(vote.prober) ?? { reached: false, vote };
+      entry.reached ||= vote.status === 'healthy';
+      probers.set(vote.prober, entry);
+    }
+  }
+
+  const excluded = new Set<string>();
+  const partitions: Partition[] = [];
+  for (const [zone, probers] of [...byZone].sort(([a], [b]) => compareStrings(a, b))) {
+    const anyReached = [...probers.values()].some((entry) => entry.reached);
+    if (!anyReached) continue;
+    for (const [prober, entry] of [...probers].sort(([a], [b]) => compareStrings(a, b))) {
+      if (entry.reached) continue;
+      excluded.add(pairKey(prober, zone));
+      partitions.push({ prober, from: zoneKeyOf(entry.vote.locality), to: zone });
+    }
+  }
+  return { excluded, partitions };
+}
+
+/** Applies rule 5: reverts ejections that one prober alone would cause in bulk. */
+function holdBulkEjections(
+  endpoints: readonly EndpointVotes[],
+  previous: ReadonlyMap<string, boolean>,
+  wanted: Map<string, boolean>,
+  counted: ReadonlyMap<string, readonly ProberVote[]>,
+  maxEjectShare: number,
+): HeldChange[] {
+  const byService = new Map<string, EndpointVotes[]>();
+  for (const endpoint of endpoints) {
+    const list = byService.get(endpoint.service) ?? [];
+    list.push(endpoint);
+    byService.set(endpoint.service, list);
+  }
+
+  const held: HeldChange[] = [];
+  for (const [service, list] of [...byService].sort(([a], [b]) => compareStrings(a, b))) {
+    const limit = Math.max(1, Math.floor(maxEjectShare * list.length));
+    // New ejections of this service, grouped by each prober that voted for them.
+    const ejectionsByProber = new Map<string, EndpointVotes[]>();
+    for (const endpoint of list) {
+      const key = endpointKeyOf(service, endpoint.address, endpoint.port);
+      if (wanted.get(key) !== false || previous.get(key) === false) continue;
+      for (const vote of counted.get(key) ?? []) {
+        const ejections = ejectionsByProber.get(vote.prober) ?? [];
+        ejections.push(endpoint);
+        ejectionsByProber.set(vote.prober, ejections);
+      }
+    }
+
+    for (const [prober, ejections] of [...ejectionsByProber].sort(([a], [b]) => compareStrings(a, b))) {
+      if (ejections.length <= limit) continue;
+      for (const endpoint of ejections) wanted.set(endpointKeyOf(service, endpoint.address, endpoint.port), true);
+      held.push({
+        service,
+        prober,
+        endpoints: ejections.map((endpoint) => hostPortOf(endpoint.address, endpoint.port)),
+        share: ejections.length / list.length,
+      });
+    }
+  }
+  return held;
+}
+
+function pairKey(prober: string, zone: string): string {
+  return `${prober}\0${zone}`;
+}
+
+function compareStrings(a: string, b: string): number {
+  if (a < b) return -1;
+  if (a > b) return 1;
+  return 0;
+}
