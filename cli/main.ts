@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { runServe, SERVE_DEFAULTS } from './serve';
 import { runValidateCommand } from './validate-command';
+import { runWorkflowCommand, WORKFLOW_COMMANDS, WORKFLOW_HELP } from './workflow-commands';
 
 const USAGE = `Usage: meridian COMMAND [OPTIONS]
 
@@ -9,6 +10,11 @@ Meridian is an xDS control plane for Envoy sidecars and proxyless gRPC clients.
 Commands:
   serve      Serve xDS from a folder of service and traffic policy YAML
   validate   Check YAML files as the running server would, and print every problem
+  diff       Show which resources policy files would change, for which proxies (dry run)
+  apply      Record policy files as a new revision on a running server
+  history    List the policy revisions of a running server
+  rollback   Put the policies of an earlier revision back in force
+  explain    Show how clients in a locality reach a service, and what moves their traffic
   help       Print this help, or the help of a command: meridian help serve
 
 Run 'meridian COMMAND --help' for the options of a command.`;
@@ -29,6 +35,8 @@ Options:
   --log-level LEVEL        fatal, error, warn, info, debug, trace or silent (default ${SERVE_DEFAULTS.logLevel})
   --debounce-ms N          Quiet period after a change before proxies are updated, in
                            milliseconds (default ${SERVE_DEFAULTS.debounceMs})
+  --state-dir DIR          Folder for the policy revisions, kept across restarts
+                           (default ${SERVE_DEFAULTS.stateDir} in the working folder)
   -h, --help               Print this help`;
 
 const VALIDATE_USAGE = `Usage: meridian validate PATH...
@@ -41,7 +49,7 @@ found, 0 otherwise (warnings alone do not fail).
 Options:
   -h, --help   Print this help`;
 
-const HELP: Record<string, string> = { serve: SERVE_USAGE, validate: VALIDATE_USAGE };
+const HELP: Record<string, string> = { serve: SERVE_USAGE, validate: VALIDATE_USAGE, ...WORKFLOW_HELP };
 
 const SERVE_OPTIONS: ParseArgsConfig['options'] = {
   config: { type: 'string', multiple: true },
@@ -49,6 +57,7 @@ const SERVE_OPTIONS: ParseArgsConfig['options'] = {
   'admin-address': { type: 'string' },
   'log-level': { type: 'string' },
   'debounce-ms': { type: 'string' },
+  'state-dir': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -94,6 +103,7 @@ export async function main(argv: string[]): Promise<number> {
           adminAddress: (values['admin-address'] as string | undefined) ?? SERVE_DEFAULTS.adminAddress,
           logLevel: (values['log-level'] as string | undefined) ?? SERVE_DEFAULTS.logLevel,
           debounceMs: debounce === undefined ? SERVE_DEFAULTS.debounceMs : parseMilliseconds(debounce, '--debounce-ms'),
+          stateDir: (values['state-dir'] as string | undefined) ?? SERVE_DEFAULTS.stateDir,
         });
       }
       case 'validate': {
@@ -105,8 +115,14 @@ export async function main(argv: string[]): Promise<number> {
         if (positionals.length === 0) throw new UsageError('missing PATH; name the YAML files or folders to check, for example: meridian validate examples');
         return await runValidateCommand(positionals, process.stdout);
       }
+      case 'diff':
+      case 'apply':
+      case 'history':
+      case 'rollback':
+      case 'explain':
+        return await runWorkflowCommand(command, rest, process.stdout, process.stderr);
       default:
-        throw new UsageError(`unknown command "${command}"; the commands are serve, validate and help`);
+        throw new UsageError(`unknown command "${command}"; the commands are serve, validate, ${WORKFLOW_COMMANDS.join(', ')} and help`);
     }
   } catch (error) {
     if (error instanceof UsageError) {

@@ -7,6 +7,7 @@ export const SERVE_DEFAULTS = {
   adminAddress: '127.0.0.1:18080',
   logLevel: 'info',
   debounceMs: 100,
+  stateDir: '.meridian',
 } as const;
 
 export interface ServeArguments {
@@ -15,6 +16,8 @@ export interface ServeArguments {
   adminAddress: string;
   logLevel: string;
   debounceMs: number;
+  /** Folder of the policy revisions. */
+  stateDir: string;
 }
 
 /** Runs the control plane until SIGINT or SIGTERM; resolves with the exit code. */

@@ -136,7 +136,7 @@ function nextMovesOf(localities: readonly LocalityExplanation[], factor: number)
     const failures = Math.floor(endpoints * (1 - 100 / factor) + 1e-9) + 1;
     moves.push(
       `Envoy: ${labels(next)} (priority ${priorities[index + 1]}) takes over part of the traffic when fewer than ${threshold}% of ` +
-        `${labels(current)}'s ${endpoints} endpoint(s) are healthy (here: when ${failures} of ${endpoints} fail), and all of it when none is.`,
+        `${labels(current)}'s ${endpoints} endpoint(s) are healthy (here: when ${failures} of its ${endpoints} endpoint(s) fail), and all of it when none is.`,
     );
     moves.push(
       `gRPC: ${labels(next)} (priority ${priorities[index + 1]}) takes over all of the traffic when no endpoint of ${labels(current)} accepts ` +
