@@ -21,3 +21,5 @@ export { createLogger, isLogLevel, LOG_LEVELS } from './logging';
 export type { Logger, LogLevel, LoggerOptions } from './logging';
 export { registerPolicyRoutes, parseLocality, POLICY_ROUTES, POLICY_BODY_LIMIT_BYTES } from './policy-routes';
 export type { PolicyWorkflow } from './policy-routes';
+export { registerHealthRoutes, HEALTH_ROUTES } from './health-routes';
+export type { HealthProvider } from './health-routes';

@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import { parseListenAddress, type ListenAddress } from './address';
 import { providerFailed, routeNotFound, toAdminError } from './errors';
 import type { Logger } from './logging';
+import { registerHealthRoutes, type HealthProvider } from './health-routes';
 import { registerPolicyRoutes, type PolicyWorkflow } from './policy-routes';
 import type { Readiness } from './readiness';
 import type { SyncStatusProvider } from './sync-status';
@@ -24,6 +25,8 @@ export interface AdminServerOptions {
   logger?: Logger;
   /** Serves the policy workflow under /api/v1 (diff, apply, revisions, rollback, explain) when set. */
   policyWorkflow?: PolicyWorkflow;
+  /** Serves GET /debug/health and /debug/latency from the prober mesh when set. */
+  health?: HealthProvider;
 }
 
 export type AdminServer = FastifyInstance;
@@ -73,6 +76,7 @@ export function buildAdminServer(options: AdminServerOptions): AdminServer {
   server.get('/debug/config', async () => callProviderAsync('configuration summary', async () => options.configSummary()));
 
   if (options.policyWorkflow !== undefined) registerPolicyRoutes(server, options.policyWorkflow);
+  if (options.health !== undefined) registerHealthRoutes(server, options.health);
 
   server.setNotFoundHandler(async (request: FastifyRequest, reply: FastifyReply) => {
     const error = routeNotFound(request.method, request.url);

@@ -10,11 +10,12 @@ import {
   XdsMetrics,
 } from '../admin';
 import { Registry, StaticSource, type DiscoverySource } from '../discovery';
-import { buildResources, checkConsistency, createConfigKinds, PolicyStore } from '../policy';
+import { buildResources, checkConsistency, createConfigKinds, PolicyStore, type HealthInput } from '../policy';
 import { PolicyHistory, RevisionStore } from '../store';
 import { SnapshotCache, XdsServer, type TypeUrl } from '../xds';
 import { MeshController, type ResourceBuilder } from './controller';
 import { groupKeyOf } from './groups';
+import { createHealthMesh, type HealthMesh } from './health-mesh';
 import { createPolicyWorkflow } from './policy-workflow';
 
 export interface MeridianOptions {
@@ -37,6 +38,8 @@ export interface MeridianOptions {
    * revisions live in memory until the process ends.
    */
   stateDir?: string;
+  /** How often HDS probers send their results, in milliseconds. Default 1000. */
+  healthReportIntervalMs?: number;
 }
 
 /** A started control plane. */
@@ -48,13 +51,15 @@ export interface RunningMeridian {
   /** The policy revisions: applies, rollbacks and folder edits. */
   history: PolicyHistory;
   controller: MeshController;
+  /** The health prober mesh, served over HDS on the xDS port. */
+  health: HealthMesh;
   /** Stops serving and watching, then releases the ports. */
   close(): Promise<void>;
 }
 
-/** Computes resources with the policy engine and checks them for dangling references. */
-const buildWithPolicyEngine: ResourceBuilder = (registry, policySet, profile) => {
-  const generated = buildResources(registry, policySet.policies, profile);
+/** Returns a builder that computes resources with the policy engine and checks them for dangling references. */
+const buildWithPolicyEngine = (health?: HealthInput): ResourceBuilder => (registry, policySet, profile) => {
+  const generated = buildResources(registry, policySet.policies, profile, health);
   const resources = new Map(Object.entries(generated.byTypeUrl) as [TypeUrl, (typeof generated.byTypeUrl)[TypeUrl]][]);
   const problems = checkConsistency(generated).map((problem) => JSON.stringify(problem));
   return { resources, problems };
@@ -85,11 +90,21 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
   const syncStatus = new SyncStatusTracker();
   const cache = new SnapshotCache(groupKeyOf);
   const xds = new XdsServer({ cache, logger: log.child({ component: 'xds' }), hooks: [metrics, syncStatus] });
+  const health = createHealthMesh({
+    registry,
+    policies,
+    logger: log.child({ component: 'health' }),
+    metrics: metricsRegistry,
+    reportIntervalMs: options.healthReportIntervalMs,
+  });
+  const hdsService = health.hds.service();
+  xds.addService(hdsService.definition, hdsService.implementation);
   const controller = new MeshController({
     registry,
     policies,
+    health: health.view,
     cache,
-    build: buildWithPolicyEngine,
+    build: buildWithPolicyEngine(health.input),
     logger: log.child({ component: 'controller' }),
     debounceMs: options.debounceMs,
   });
@@ -108,6 +123,7 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
     registry: metricsRegistry,
     logger: log,
     policyWorkflow: createPolicyWorkflow({ history, policies, registry, cache }),
+    health,
   });
 
   controller.start();
@@ -141,8 +157,10 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
     policies,
     history,
     controller,
+    health,
     close: async () => {
       controller.stop();
+      health.close();
       await Promise.all([xds.close(500), closeAdminServer(admin), registry.stop(), history.close()]);
       log.info('meridian stopped');
     },

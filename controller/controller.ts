@@ -31,9 +31,16 @@ export type ResourceBuilder = (
   profile: ClientProfile,
 ) => { resources: ReadonlyMap<TypeUrl, readonly ComputedResource[]>; problems: readonly string[] };
 
+/** What the controller reads of the health prober mesh: decisions and measured latency change. */
+export interface HealthView {
+  onChange(listener: () => void): () => void;
+}
+
 export interface ControllerOptions {
   registry: RegistryView;
   policies: PolicyView;
+  /** Endpoint health and latency; a change recomputes every snapshot, like a registry change. */
+  health?: HealthView;
   cache: SnapshotCache;
   build: ResourceBuilder;
   logger: Logger;
@@ -68,6 +75,7 @@ export class MeshController {
     const { registry, policies, cache } = this.options;
     this.unsubscribe.push(registry.onChange(() => this.schedule('registry')));
     this.unsubscribe.push(policies.onChange(() => this.schedule('policy')));
+    if (this.options.health) this.unsubscribe.push(this.options.health.onChange(() => this.schedule('health')));
     this.unsubscribe.push(cache.onGroupDemand((group) => this.publish(group)));
   }
 

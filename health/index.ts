@@ -10,3 +10,4 @@ export { HealthAggregator, type HealthAggregatorOptions, type EndpointReport, ty
 export { LatencyMatrix, HYSTERESIS_RATIO, HYSTERESIS_MIN_MS, type LatencyEntry } from './latency';
 export { HdsServer, type HdsServerOptions } from './hds-server';
 export { Prober, type ProberOptions } from './prober';
+export { HealthMetrics } from './metrics';

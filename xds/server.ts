@@ -74,6 +74,14 @@ export class XdsServer {
     }
   }
 
+  /**
+   * Adds another gRPC service to the same server, for example Envoy's Health Discovery Service.
+   * Call it before `listen`.
+   */
+  addService(definition: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void {
+    this.server.addService(definition, implementation);
+  }
+
   /** Binds and starts serving. Returns the bound port (useful with port 0). */
   async listen(address: string): Promise<number> {
     const { host, port } = parseHostPort(address, 'xDS address');

@@ -1,0 +1,118 @@
+import type { Logger } from 'pino';
+import type { Registry as MetricsRegistry } from 'prom-client';
+import type { RegistrySnapshot } from '../discovery';
+import { HdsServer, HealthAggregator, HealthMetrics, LatencyMatrix, type HealthState, type HealthTarget, type LatencyEntry, type ProberInfo } from '../health';
+import { clusterNameOf, type HealthInput, type PolicySet } from '../policy';
+import type { HealthView, PolicyView, RegistryView } from './controller';
+
+export interface HealthMeshOptions {
+  registry: RegistryView;
+  policies: PolicyView;
+  logger: Logger;
+  metrics: MetricsRegistry;
+  /** How often probers send results, in milliseconds. Default 1000. */
+  reportIntervalMs?: number;
+  /** Largest share of a service's endpoints one prober may eject at once. Default 0.5. */
+  maxEjectShare?: number;
+}
+
+/** What the admin API shows of the prober mesh. */
+export interface HealthSummary extends HealthState {
+  probers: ProberInfo[];
+  latency: LatencyEntry[];
+}
+
+/** The prober mesh of a running control plane: HDS server, aggregator, latency matrix and metrics. */
+export interface HealthMesh {
+  hds: HdsServer;
+  aggregator: HealthAggregator;
+  latency: LatencyMatrix;
+  /** Decisions and latency order changes, for the controller. */
+  view: HealthView;
+  /** Decided health and measured region order, for the policy engine. */
+  input: HealthInput;
+  summary(): HealthSummary;
+  close(): void;
+}
+
+/** Builds the health targets: every service with a policy that sets `healthCheck`. */
+export function healthTargetsOf(registry: RegistrySnapshot, policies: PolicySet): HealthTarget[] {
+  const targets: HealthTarget[] = [];
+  for (const policy of policies.policies) {
+    const service = registry.services.get(policy.service);
+    if (policy.healthCheck === undefined || service === undefined) continue;
+    targets.push({
+      service: service.name,
+      clusterName: clusterNameOf(service),
+      check: policy.healthCheck,
+      endpoints: service.endpoints.map((endpoint) => ({
+        address: endpoint.address,
+        port: endpoint.port,
+        locality: endpoint.locality ?? { region: '', zone: '', subZone: '' },
+      })),
+    });
+  }
+  return targets;
+}
+
+/** Creates the prober mesh and keeps its targets in step with the registry and the policies. */
+export function createHealthMesh(options: HealthMeshOptions): HealthMesh {
+  const log = options.logger;
+  const aggregator = new HealthAggregator({ logger: log, maxEjectShare: options.maxEjectShare, silenceMs: 5 * (options.reportIntervalMs ?? 1000) });
+  const latency = new LatencyMatrix();
+  const hds = new HdsServer({ aggregator, latency, logger: log, reportIntervalMs: options.reportIntervalMs });
+  const metrics = new HealthMetrics(options.metrics);
+
+  const summary = (): HealthSummary => ({ ...aggregator.state(), probers: hds.probers(), latency: latency.entries() });
+  const observe = (): void => {
+    const state = summary();
+    metrics.observe(state, state.probers.length, state.latency);
+  };
+  const updateTargets = (): void => {
+    if (!options.registry.synced()) return;
+    hds.setTargets(healthTargetsOf(options.registry.snapshot(), options.policies.current()));
+  };
+
+  const unsubscribe = [
+    options.registry.onChange(updateTargets),
+    options.policies.onChange(updateTargets),
+    aggregator.onChange((changed) => {
+      for (const key of changed) {
+        const [service, endpoint] = key.split('|');
+        const separator = endpoint.lastIndexOf(':');
+        metrics.countChange(aggregator.isHealthy(service, endpoint.slice(0, separator).replace(/^\[|\]$/g, ''), Number(endpoint.slice(separator + 1))) !== false);
+      }
+      observe();
+    }),
+  ];
+  updateTargets();
+  const timer = setInterval(observe, options.reportIntervalMs ?? 1000);
+  timer.unref();
+
+  return {
+    hds,
+    aggregator,
+    latency,
+    view: {
+      onChange: (listener) => {
+        const removeDecisions = aggregator.onChange(() => listener());
+        const removeOrder = latency.onOrderChange(listener);
+        return () => {
+          removeDecisions();
+          removeOrder();
+        };
+      },
+    },
+    input: {
+      endpointHealth: (service, address, port) => aggregator.isHealthy(service, address, port),
+      regionOrder: (region) => latency.regionOrder(region),
+    },
+    summary,
+    close: () => {
+      clearInterval(timer);
+      for (const remove of unsubscribe) remove();
+      hds.close();
+      aggregator.close();
+    },
+  };
+}
