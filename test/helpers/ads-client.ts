@@ -1,7 +1,27 @@
 import * as grpc from '@grpc/grpc-js';
-import { decodeDiscoveryResponse, encodeDiscoveryRequest, XDS_SERVICES } from '../../xds';
+import {
+  decodeDeltaDiscoveryResponse,
+  decodeDiscoveryResponse,
+  DELTA_XDS_SERVICES,
+  encodeDeltaDiscoveryRequest,
+  encodeDiscoveryRequest,
+  XDS_SERVICES,
+  type DeltaDiscoveryResponse,
+} from '../../xds';
 
 export type DiscoveryResponse = ReturnType<typeof decodeDiscoveryResponse>;
+export type { DeltaDiscoveryResponse };
+
+/** Fields of a DeltaDiscoveryRequest that tests set. */
+export interface DeltaRequestFields {
+  type_url?: string;
+  resource_names_subscribe?: string[];
+  resource_names_unsubscribe?: string[];
+  initial_resource_versions?: Record<string, string>;
+  response_nonce?: string;
+  error_detail?: { code: number; message: string };
+  node?: object;
+}
 
 export interface RequestFields {
   type_url?: string;
@@ -13,21 +33,27 @@ export interface RequestFields {
 }
 
 const ADS_PATH = XDS_SERVICES[0].path;
+const DELTA_ADS_PATH = DELTA_XDS_SERVICES[0].path;
 
 /**
  * A raw xDS client for protocol tests: it sends the requests it is told to and queues every
  * response, so a test controls each ACK, NACK and nonce itself.
  */
-export class RawXdsStream {
+class RawStream<Request, Response> {
   private readonly client: grpc.Client;
   private readonly call: grpc.ClientDuplexStream<Buffer, Buffer>;
-  private readonly queue: DiscoveryResponse[] = [];
-  private waiters: ((response: DiscoveryResponse) => void)[] = [];
+  private readonly queue: Response[] = [];
+  private waiters: ((response: Response) => void)[] = [];
   /** The status the stream ended with, once it ended. */
   status?: grpc.StatusObject;
   private statusWaiters: ((status: grpc.StatusObject) => void)[] = [];
 
-  constructor(address: string, path: string = ADS_PATH) {
+  constructor(
+    address: string,
+    path: string,
+    private readonly encode: (request: Request) => Buffer,
+    decode: (bytes: Buffer) => Response,
+  ) {
     // A local subchannel pool gives every stream its own connection, as separate proxies have.
     this.client = new grpc.Client(address, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
     this.call = this.client.makeBidiStreamRequest(
@@ -36,7 +62,7 @@ export class RawXdsStream {
       (bytes: Buffer) => bytes,
     );
     this.call.on('data', (bytes: Buffer) => {
-      const response = decodeDiscoveryResponse(bytes);
+      const response = decode(bytes);
       const waiter = this.waiters.shift();
       if (waiter) waiter(response);
       else this.queue.push(response);
@@ -50,12 +76,12 @@ export class RawXdsStream {
     });
   }
 
-  send(request: RequestFields): void {
-    this.call.write(encodeDiscoveryRequest(request as never));
+  send(request: Request): void {
+    this.call.write(this.encode(request));
   }
 
   /** Resolves with the next response, or rejects after `timeoutMs`. */
-  next(timeoutMs = 2000): Promise<DiscoveryResponse> {
+  next(timeoutMs = 2000): Promise<Response> {
     const queued = this.queue.shift();
     if (queued) return Promise.resolve(queued);
     return new Promise((resolve, reject) => {
@@ -63,7 +89,7 @@ export class RawXdsStream {
         this.waiters = this.waiters.filter((waiter) => waiter !== onResponse);
         reject(new Error(`no response within ${timeoutMs} ms`));
       }, timeoutMs);
-      const onResponse = (response: DiscoveryResponse): void => {
+      const onResponse = (response: Response): void => {
         clearTimeout(timer);
         resolve(response);
       };
@@ -72,7 +98,7 @@ export class RawXdsStream {
   }
 
   /** Waits `ms` and returns every response that arrived meanwhile (expected: none). */
-  async collectFor(ms: number): Promise<DiscoveryResponse[]> {
+  async collectFor(ms: number): Promise<Response[]> {
     await new Promise((resolve) => setTimeout(resolve, ms));
     return this.queue.splice(0);
   }
@@ -93,5 +119,19 @@ export class RawXdsStream {
     this.call.end();
     this.call.cancel();
     this.client.close();
+  }
+}
+
+/** A raw state-of-the-world client, on ADS unless `path` names a per-type service. */
+export class RawXdsStream extends RawStream<RequestFields, DiscoveryResponse> {
+  constructor(address: string, path: string = ADS_PATH) {
+    super(address, path, (request) => encodeDiscoveryRequest(request as never), decodeDiscoveryResponse);
+  }
+}
+
+/** A raw delta client, on delta ADS unless `path` names a per-type delta service. */
+export class RawDeltaStream extends RawStream<DeltaRequestFields, DeltaDiscoveryResponse> {
+  constructor(address: string, path: string = DELTA_ADS_PATH) {
+    super(address, path, (request) => encodeDeltaDiscoveryRequest(request as never), decodeDeltaDiscoveryResponse);
   }
 }
