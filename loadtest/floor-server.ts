@@ -1,0 +1,168 @@
+import * as grpc from '@grpc/grpc-js';
+import type * as protobuf from 'protobufjs';
+
+import { ALL_TYPE_URLS, messageType, TYPE_URL, XDS_SERVICES, type NodeInfo, type Snapshot, type SnapshotCache, type TypeUrl } from '../xds';
+
+/** Field number of `nonce` in DiscoveryResponse and DeltaDiscoveryResponse. */
+const NONCE_FIELD = 5;
+const WILDCARD_TYPES: ReadonlySet<string> = new Set([TYPE_URL.cluster, TYPE_URL.listener]);
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- decoded protobufjs messages are untyped */
+type Decoded = any;
+
+/** Encodes `nonce` as a protobuf string field, to append to a response encoded without one. */
+function nonceField(nonce: string): Buffer {
+  const text = Buffer.from(nonce);
+  // Tag: field 5, wire type 2 (length-delimited). Nonces are short, so the length is one byte.
+  return Buffer.concat([Buffer.from([(NONCE_FIELD << 3) | 2, text.length]), text]);
+}
+
+/** What one floor stream has sent of one type. */
+interface FloorTypeState {
+  names: string[];
+  namesKey: string;
+  wildcard: boolean;
+  sentVersion?: string;
+  sentNamesKey?: string;
+  sentNonce?: string;
+  awaitingReply: boolean;
+}
+
+/**
+ * The floor of the fleet benchmark: a bare @grpc/grpc-js server that speaks just enough of
+ * state-of-the-world ADS to drive the simulated proxies, and writes the same serialized resources
+ * as Meridian from a snapshot cache that the benchmark fills ahead of time. Each response is
+ * encoded once per group, version and subscription, and each stream only appends its nonce, so
+ * what it measures is the cost of the transport and of the protocol's round trips.
+ *
+ * NOTE: it skips everything a real server must do per request: validation of the request,
+ * hooks, metrics, logs and NACK handling. A NACK is treated as an ACK.
+ */
+export class FloorServer {
+  private readonly server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
+  private readonly responses = new Map<string, Buffer>();
+  private readonly requestType: protobuf.Type;
+  private readonly responseType: protobuf.Type;
+  private readonly cancels = new Set<() => void>();
+
+  constructor(private readonly cache: SnapshotCache) {
+    this.requestType = messageType('envoy.service.discovery.v3.DiscoveryRequest');
+    this.responseType = messageType('envoy.service.discovery.v3.DiscoveryResponse');
+    this.server.register(
+      XDS_SERVICES[0].path,
+      (call: grpc.ServerDuplexStream<Buffer, Buffer>) => this.handleStream(call),
+      (bytes: Buffer) => bytes,
+      (bytes: Buffer) => bytes,
+      'bidi',
+    );
+  }
+
+  /** Binds to `127.0.0.1` on a free port and returns it. */
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, port) => {
+        if (error) reject(error);
+        else resolve(port);
+      });
+    });
+  }
+
+  close(): void {
+    for (const cancel of this.cancels) cancel();
+    this.server.forceShutdown();
+  }
+
+  private handleStream(call: grpc.ServerDuplexStream<Buffer, Buffer>): void {
+    const types = new Map<TypeUrl, FloorTypeState>();
+    let snapshot: Snapshot | undefined;
+    let group = '';
+    let cancel: (() => void) | undefined;
+    let nonceCounter = 0;
+
+    const respond = (typeUrl: TypeUrl, state: FloorTypeState): void => {
+      const typeSnapshot = snapshot?.types.get(typeUrl);
+      if (!typeSnapshot || state.awaitingReply) return;
+      if (state.sentVersion === typeSnapshot.version && state.sentNamesKey === state.namesKey) return;
+      const nonce = String(++nonceCounter);
+      const body = this.responseWithoutNonce(group, typeUrl, typeSnapshot, state);
+      state.sentVersion = typeSnapshot.version;
+      state.sentNamesKey = state.namesKey;
+      state.sentNonce = nonce;
+      state.awaitingReply = true;
+      call.write(Buffer.concat([body, nonceField(nonce)]));
+    };
+
+    call.on('data', (bytes: Buffer) => {
+      const request = this.requestType.decode(bytes) as Decoded;
+      const typeUrl = request.type_url as TypeUrl;
+      if (!cancel) {
+        const node = nodeOf(request.node);
+        group = this.cache.groupOf(node);
+        cancel = this.cache.watch(node, (next) => {
+          snapshot = next;
+          for (const type of ALL_TYPE_URLS) {
+            const state = types.get(type);
+            if (state) respond(type, state);
+          }
+        });
+        this.cancels.add(cancel);
+      }
+      let state = types.get(typeUrl);
+      if (!state) {
+        state = { names: [], namesKey: '', wildcard: false, awaitingReply: false };
+        types.set(typeUrl, state);
+      }
+      if (request.response_nonce === '' || request.response_nonce === state.sentNonce) state.awaitingReply = false;
+      else return;
+      state.names = request.resource_names ?? [];
+      state.namesKey = state.names.join('\n');
+      state.wildcard = state.names.length === 0 && WILDCARD_TYPES.has(typeUrl);
+      respond(typeUrl, state);
+    });
+    const end = (): void => {
+      if (cancel) {
+        cancel();
+        this.cancels.delete(cancel);
+        cancel = undefined;
+      }
+    };
+    call.on('end', () => {
+      end();
+      call.end();
+    });
+    call.on('cancelled', end);
+    call.on('error', end);
+  }
+
+  /** Returns the response for a group, version and subscription, encoding it on first use. */
+  private responseWithoutNonce(
+    group: string,
+    typeUrl: TypeUrl,
+    typeSnapshot: NonNullable<ReturnType<Snapshot['types']['get']>>,
+    state: FloorTypeState,
+  ): Buffer {
+    const key = `${group}|${typeUrl}|${typeSnapshot.version}|${state.wildcard ? '*' : state.namesKey}`;
+    let body = this.responses.get(key);
+    if (body) return body;
+    const resources = state.wildcard
+      ? [...typeSnapshot.resources.values()]
+      : state.names.map((name) => typeSnapshot.resources.get(name)).filter((resource) => resource !== undefined);
+    const message = this.responseType.create({
+      version_info: typeSnapshot.version,
+      type_url: typeUrl,
+      resources: resources.map((resource) => ({ type_url: resource.typeUrl, value: resource.body })),
+    });
+    body = Buffer.from(this.responseType.encode(message).finish());
+    if (this.responses.size > 1000) this.responses.clear();
+    this.responses.set(key, body);
+    return body;
+  }
+}
+
+function nodeOf(raw: Decoded): NodeInfo {
+  const locality = raw?.locality
+    ? { region: raw.locality.region ?? '', zone: raw.locality.zone ?? '', subZone: raw.locality.sub_zone ?? '' }
+    : undefined;
+  return { id: raw?.id ?? '', cluster: raw?.cluster ?? '', locality, userAgentName: raw?.user_agent_name ?? '', metadata: {} };
+}
+

@@ -1,0 +1,429 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { profileOfGroupKey, groupKeyOfProfile } from '../controller';
+import type { Service } from '../discovery';
+import { buildResources } from '../policy';
+import { encodeResource, TYPE_URL } from '../xds';
+import { endpointsOf, initialFleetState, localitiesOf, serviceNameOf, writeFleetConfig, type FleetSpec } from './fleet-config';
+import { Fleet, type ServerKind } from './fleet';
+import { loadConfigFolder } from './load-config';
+import { histogramPercentile, mergeHistograms, percentile } from './stats';
+
+/** One measured quantity of a scenario on one server. */
+export interface Measurement {
+  median: number;
+  p99: number;
+  /** Number of repeated runs (or samples) the median and p99 are taken over. */
+  samples: number;
+  /** Server CPU time over the measured part, in seconds. */
+  cpuSeconds?: number;
+  /** Server resident set size at the end, in MiB. */
+  rssMiB?: number;
+  /** Further facts for the report, already formatted. */
+  notes: string[];
+}
+
+/** One line of the report: a scenario with its target, Meridian's result and the floor's. */
+export interface ScenarioResult {
+  id: string;
+  title: string;
+  unit: string;
+  /** The target as text, and the limit it sets on Meridian's p99 (or single value). */
+  target: string;
+  limit?: number;
+  /** Largest allowed ratio of Meridian's p99 to the floor's, where the target sets one. */
+  maxFloorRatio?: number;
+  meridian: Measurement;
+  floor?: Measurement;
+}
+
+/** Sizes and repetitions of every scenario. */
+export interface BenchProfile {
+  name: 'quick' | 'full';
+  workers: number;
+  debounceMs: number;
+  /** Mesh for the fan-out scenarios other than T3. */
+  mesh: FleetSpec;
+  t1Proxies: number;
+  t2Proxies: number[];
+  t2Runs: number;
+  t3Mesh: FleetSpec;
+  t3Proxies: number;
+  t3Runs: number;
+  t4Proxies: number;
+  t4RampMs: number;
+  t4Runs: number;
+  t5Proxies: number;
+  t5ChangesPerSecond: number;
+  t5Seconds: number;
+  t6Sizes: number[];
+  t6Runs: number;
+  /** Longest wait for a fleet to reach a state, in milliseconds. */
+  waitMs: number;
+}
+
+const SERVERS: readonly ServerKind[] = ['meridian', 'floor'];
+const logger = pino({ level: 'warn' }, pino.destination(2));
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function now(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+function mib(bytes: number): number {
+  return Math.round((bytes / 1024 / 1024) * 10) / 10;
+}
+
+/** Ramp for connecting a fleet that is only being set up: about 2,000 proxies a second. */
+function setupRampMs(proxies: number): number {
+  return Math.round(proxies / 2);
+}
+
+function assertComplete(what: string, missing: number, total: number): void {
+  if (missing > 0) {
+    throw new Error(`${what}: ${missing} of ${total} simulated proxies did not get there in time; the server or the simulator is broken or the machine is overloaded`);
+  }
+}
+
+async function connectedFleet(server: ServerKind, spec: FleetSpec, proxies: number, profile: BenchProfile): Promise<Fleet> {
+  const fleet = await Fleet.start({ server, spec, proxies, workers: profile.workers, debounceMs: profile.debounceMs });
+  try {
+    await fleet.connect(setupRampMs(proxies));
+    const synced = await fleet.waitSynced(profile.waitMs);
+    assertComplete(`${server}: initial sync`, synced.missing, proxies);
+  } catch (error) {
+    await fleet.stop();
+    throw error;
+  }
+  return fleet;
+}
+
+/** T1: memory per fully ACKed stream above the server's baseline. */
+export async function idleFleet(profile: BenchProfile): Promise<ScenarioResult> {
+  const results: Partial<Record<ServerKind, Measurement>> = {};
+  for (const server of SERVERS) {
+    const fleet = await Fleet.start({ server, spec: profile.mesh, proxies: profile.t1Proxies, workers: profile.workers, debounceMs: profile.debounceMs });
+    try {
+      const baseline = await fleet.usage(true);
+      await fleet.connect(setupRampMs(profile.t1Proxies));
+      const synced = await fleet.waitSynced(profile.waitMs);
+      assertComplete(`${server}: T1 sync`, synced.missing, profile.t1Proxies);
+      await sleep(1000);
+      const loaded = await fleet.usage(true);
+      const perStreamKiB = (loaded.rssBytes - baseline.rssBytes) / 1024 / profile.t1Proxies;
+      const heapKiB = (loaded.heapUsedBytes - baseline.heapUsedBytes) / 1024 / profile.t1Proxies;
+      results[server] = {
+        median: perStreamKiB,
+        p99: perStreamKiB,
+        samples: 1,
+        cpuSeconds: (loaded.cpuMicros - baseline.cpuMicros) / 1e6,
+        rssMiB: mib(loaded.rssBytes),
+        notes: [`baseline RSS ${mib(baseline.rssBytes)} MiB`, `heap ${heapKiB.toFixed(1)} KiB per stream`],
+      };
+    } finally {
+      await fleet.stop();
+    }
+  }
+  return {
+    id: 'T1',
+    title: `idle fleet, ${profile.t1Proxies} streams: RSS per stream`,
+    unit: 'KiB',
+    target: '<= 64 KiB per stream',
+    limit: 64,
+    meridian: results.meridian!,
+    floor: results.floor,
+  };
+}
+
+/**
+ * Applies `runs` changes to a synced fleet, one at a time, and measures from each change to the
+ * ACK of the last proxy. `change` edits the fleet state and returns what the proxies must reach.
+ */
+async function measureChanges(
+  fleet: Fleet,
+  runs: number,
+  files: readonly ('services' | 'policies')[],
+  change: (run: number) => Parameters<Fleet['setTarget']>[0],
+  waitMs: number,
+): Promise<Measurement> {
+  const before = await fleet.usage();
+  const completions: number[] = [];
+  const perProxy: number[] = [];
+  for (let run = 1; run <= runs; run++) {
+    await fleet.setTarget(change(run));
+    const at = await fleet.applyFileChange(files);
+    const reached = await fleet.waitTarget(waitMs);
+    assertComplete(`${fleet.options.server}: change ${run}`, reached.missing, fleet.options.proxies);
+    completions.push(Math.max(...reached.times) - at);
+    for (const time of reached.times) perProxy.push(time - at);
+    await sleep(300);
+  }
+  const after = await fleet.usage();
+  return {
+    median: percentile(completions, 50),
+    p99: percentile(completions, 99),
+    samples: runs,
+    cpuSeconds: (after.cpuMicros - before.cpuMicros) / 1e6,
+    rssMiB: mib(after.rssBytes),
+    notes: [`per-stream ACK p50 ${percentile(perProxy, 50).toFixed(0)} ms, p99 ${percentile(perProxy, 99).toFixed(0)} ms`],
+  };
+}
+
+/** T2: one endpoint change until the last subscribed stream has ACKed it. */
+export async function endpointChange(profile: BenchProfile, proxies: number): Promise<ScenarioResult> {
+  const results: Partial<Record<ServerKind, Measurement>> = {};
+  for (const server of SERVERS) {
+    const fleet = await connectedFleet(server, profile.mesh, proxies, profile);
+    try {
+      let seq = 0;
+      results[server] = await measureChanges(
+        fleet,
+        profile.t2Runs,
+        ['services'],
+        (run) => {
+          seq++;
+          fleet.state.markers[run % profile.mesh.services] = seq;
+          return { minEndpointMarker: seq };
+        },
+        profile.waitMs,
+      );
+    } finally {
+      await fleet.stop();
+    }
+  }
+  return {
+    id: 'T2',
+    title: `one endpoint change, ${proxies} streams: change to last ACK`,
+    unit: 'ms',
+    target: proxies <= 5000 ? 'p99 <= 1200 ms and <= 1.5x floor' : 'no target given; reported',
+    limit: proxies <= 5000 ? 1200 : undefined,
+    maxFloorRatio: proxies <= 5000 ? 1.5 : undefined,
+    meridian: results.meridian!,
+    floor: results.floor,
+  };
+}
+
+/** T3: a change of every Cluster and every virtual host (protocol and hostnames of every service). */
+export async function meshWideChange(profile: BenchProfile): Promise<ScenarioResult> {
+  const results: Partial<Record<ServerKind, Measurement>> = {};
+  const spec = profile.t3Mesh;
+  for (const server of SERVERS) {
+    const fleet = await connectedFleet(server, spec, profile.t3Proxies, profile);
+    try {
+      results[server] = await measureChanges(
+        fleet,
+        profile.t3Runs,
+        ['services', 'policies'],
+        (run) => {
+          fleet.state.protocol = fleet.state.protocol === 'http' ? 'grpc' : 'http';
+          fleet.state.hostnameGeneration = run;
+          return { http2Clusters: fleet.state.protocol === 'grpc' ? spec.services : 0, minRouteGeneration: run };
+        },
+        profile.waitMs,
+      );
+    } finally {
+      await fleet.stop();
+    }
+  }
+  return {
+    id: 'T3',
+    title: `every Cluster and route changes, ${spec.services} services, ${profile.t3Proxies} streams (SotW)`,
+    unit: 'ms',
+    target: '<= 10000 ms with delta',
+    limit: 10_000,
+    meridian: results.meridian!,
+    floor: results.floor,
+  };
+}
+
+/** T4: proxies connect within a ramp and reach a fully ACKed state. */
+export async function reconnectStorm(profile: BenchProfile): Promise<ScenarioResult> {
+  const results: Partial<Record<ServerKind, Measurement>> = {};
+  for (const server of SERVERS) {
+    const fleet = await Fleet.start({ server, spec: profile.mesh, proxies: profile.t4Proxies, workers: profile.workers, debounceMs: profile.debounceMs });
+    try {
+      const before = await fleet.usage();
+      const durations: number[] = [];
+      for (let run = 0; run < profile.t4Runs; run++) {
+        await fleet.connect(profile.t4RampMs);
+        const synced = await fleet.waitSynced(profile.waitMs);
+        assertComplete(`${server}: storm ${run + 1}`, synced.missing, profile.t4Proxies);
+        durations.push(Math.max(...synced.times) - (await fleet.firstConnectAt()));
+        await fleet.closeProxies();
+        await sleep(500);
+      }
+      const after = await fleet.usage();
+      results[server] = {
+        median: percentile(durations, 50),
+        p99: percentile(durations, 99),
+        samples: durations.length,
+        cpuSeconds: (after.cpuMicros - before.cpuMicros) / 1e6,
+        rssMiB: mib(after.rssBytes),
+        notes: [`connections spread over ${profile.t4RampMs} ms`],
+      };
+    } finally {
+      await fleet.stop();
+    }
+  }
+  return {
+    id: 'T4',
+    title: `reconnect storm, ${profile.t4Proxies} proxies: first connect to last fully ACKed`,
+    unit: 'ms',
+    target: '<= 15000 ms',
+    limit: 15_000,
+    meridian: results.meridian!,
+    floor: results.floor,
+  };
+}
+
+/** Returns a service of the generated mesh as the registry holds it in the current fleet state. */
+function serviceOf(fleet: Fleet, index: number): Service {
+  return { name: serviceNameOf(index), port: 8080, protocol: fleet.state.protocol, endpoints: endpointsOf(fleet.options.spec, fleet.state, index) };
+}
+
+/** T5: endpoint changes at a fixed rate, applied through a discovery source, change to ACK. */
+export async function sustainedChanges(profile: BenchProfile): Promise<ScenarioResult> {
+  const results: Partial<Record<ServerKind, Measurement>> = {};
+  const total = Math.round(profile.t5ChangesPerSecond * profile.t5Seconds);
+  for (const server of SERVERS) {
+    const fleet = await connectedFleet(server, profile.mesh, profile.t5Proxies, profile);
+    try {
+      await fleet.trackChanges(0);
+      const before = await fleet.usage();
+      const changedAt = new Map<number, number>();
+      const start = now();
+      for (let seq = 1; seq <= total; seq++) {
+        const due = start + ((seq - 1) * 1000) / profile.t5ChangesPerSecond;
+        const wait = due - now();
+        if (wait > 0) await sleep(wait);
+        const index = seq % profile.mesh.services;
+        fleet.state.markers[index] = seq;
+        const at = now();
+        changedAt.set(seq, at);
+        fleet.announceChange(seq, at);
+        await fleet.server.call('updateServices', { services: [serviceOf(fleet, index)] });
+      }
+      const elapsedSeconds = (now() - start) / 1000;
+      await fleet.setTarget({ minEndpointMarker: total });
+      const reached = await fleet.waitTarget(profile.waitMs);
+      assertComplete(`${server}: T5 last change`, reached.missing, profile.t5Proxies);
+      const after = await fleet.usage();
+      const reports = await fleet.latency();
+      const histogram = mergeHistograms(reports.map((report) => report.histogram));
+      const completions: number[] = [];
+      for (const [seq, at] of changedAt) {
+        const last = Math.max(...reports.map((report) => report.lastAckBySeq[seq] ?? Number.NaN));
+        if (Number.isFinite(last)) completions.push(last - at);
+      }
+      const cpuSeconds = (after.cpuMicros - before.cpuMicros) / 1e6;
+      results[server] = {
+        median: histogramPercentile(histogram, 50),
+        p99: histogramPercentile(histogram, 99),
+        samples: histogram.reduce((sum, [, count]) => sum + count, 0),
+        cpuSeconds,
+        rssMiB: mib(after.rssBytes),
+        notes: [
+          `server ${(cpuSeconds / elapsedSeconds).toFixed(2)} cores over ${elapsedSeconds.toFixed(0)} s`,
+          `change to last stream p50 ${percentile(completions, 50).toFixed(0)} ms, p99 ${percentile(completions, 99).toFixed(0)} ms`,
+        ],
+      };
+    } finally {
+      await fleet.stop();
+    }
+  }
+  return {
+    id: 'T5',
+    title: `${profile.t5ChangesPerSecond} endpoint changes/s for ${profile.t5Seconds} s, ${profile.t5Proxies} streams: change to ACK per stream`,
+    unit: 'ms',
+    target: 'p99 <= 2000 ms, server < 1.6 cores',
+    limit: 2000,
+    meridian: results.meridian!,
+    floor: results.floor,
+  };
+}
+
+/** T6: encoding one ClusterLoadAssignment of `size` endpoints, in the benchmark process. */
+export async function encodeAssignment(profile: BenchProfile, size: number): Promise<ScenarioResult> {
+  const spec: FleetSpec = { services: 1, endpointsPerService: size, regions: 3, zonesPerRegion: 2 };
+  const folder = await mkdtemp(join(tmpdir(), 'meridian-bench-'));
+  try {
+    await writeFleetConfig(folder, spec, initialFleetState(spec));
+    const { registry, policies } = await loadConfigFolder(folder, logger);
+    const profileOfClient = profileOfGroupKey(groupKeyOfProfile({ kind: 'envoy', locality: localitiesOf(spec)[0] }));
+    const buildTimes: number[] = [];
+    const encodeTimes: number[] = [];
+    let bytes = 0;
+    // The first runs compile protobufjs's encoders and warm the JIT; they are not counted.
+    const warmupRuns = 5;
+    for (let run = -warmupRuns; run < profile.t6Runs; run++) {
+      const buildStart = performance.now();
+      const generated = buildResources(registry, policies, profileOfClient);
+      const assignment = generated.byTypeUrl[TYPE_URL.clusterLoadAssignment][0]!;
+      const encodeStart = performance.now();
+      const encoded = encodeResource(TYPE_URL.clusterLoadAssignment, assignment.name, assignment.message);
+      if (run < 0) continue;
+      encodeTimes.push(performance.now() - encodeStart);
+      buildTimes.push(encodeStart - buildStart);
+      bytes = encoded.body.length;
+    }
+    const limit = size <= 1000 ? 2 : 20;
+    return {
+      id: 'T6',
+      title: `encode a ClusterLoadAssignment of ${size} endpoints`,
+      unit: 'ms',
+      target: `<= ${limit} ms`,
+      limit,
+      meridian: {
+        median: percentile(encodeTimes, 50),
+        p99: percentile(encodeTimes, 99),
+        samples: encodeTimes.length,
+        notes: [`${bytes} bytes`, `policy engine build p50 ${percentile(buildTimes, 50).toFixed(2)} ms`],
+      },
+    };
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+/** Bytes a state-of-the-world stream receives for one endpoint change, against the changed resource. */
+export async function bytesPerChange(profile: BenchProfile): Promise<ScenarioResult> {
+  const proxies = 4;
+  const fleet = await connectedFleet('meridian', profile.mesh, proxies, profile);
+  try {
+    const before = await fleet.counters();
+    const index = 1;
+    fleet.state.markers[index] = 1;
+    await fleet.setTarget({ minEndpointMarker: 1 });
+    await fleet.applyFileChange(['services']);
+    const reached = await fleet.waitTarget(profile.waitMs);
+    assertComplete('bytes per change', reached.missing, proxies);
+    const after = await fleet.counters();
+    const received = (after.responseBytes - before.responseBytes) / proxies;
+
+    // Size of the changed resource itself, as a proxy of the first locality is sent it.
+    const { registry, policies } = await loadConfigFolder(fleet.folder, logger);
+    const client = profileOfGroupKey(groupKeyOfProfile({ kind: 'envoy', locality: fleet.localities[0] }));
+    const generated = buildResources(registry, policies, client);
+    const changed = generated.byTypeUrl[TYPE_URL.clusterLoadAssignment].find((resource) => resource.name === serviceNameOf(index))!;
+    const resourceBytes = encodeResource(TYPE_URL.clusterLoadAssignment, changed.name, changed.message).body.length;
+    return {
+      id: 'bytes',
+      title: `bytes per stream for one endpoint change, ${profile.mesh.services} services (SotW)`,
+      unit: 'bytes',
+      target: `none for SotW; delta <= ${2 * resourceBytes} bytes`,
+      meridian: {
+        median: received,
+        p99: received,
+        samples: proxies,
+        notes: [`changed resource ${resourceBytes} bytes`, `${(received / resourceBytes).toFixed(1)}x the changed resource`],
+      },
+    };
+  } finally {
+    await fleet.stop();
+  }
+}

@@ -1,0 +1,248 @@
+import * as grpc from '@grpc/grpc-js';
+import type * as protobuf from 'protobufjs';
+import type { Locality } from '../discovery';
+import { ALL_TYPE_URLS, messageType, TYPE_URL, XDS_SERVICES, type TypeUrl } from '../xds';
+import { FactsCache, type ResourceFacts } from './resource-facts';
+
+/** Wall-clock time in milliseconds with sub-millisecond precision, comparable across processes. */
+export function wallClockMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** The state a fleet scenario waits for: each field set must hold for a proxy to count. */
+export interface ProxyTarget {
+  /** The proxy holds endpoints with this change marker or a later one. */
+  minEndpointMarker?: number;
+  /** This many of the proxy's clusters carry HTTP/2 upstream options. */
+  http2Clusters?: number;
+  /** Every virtual host of the proxy's routes has this hostname generation or a later one. */
+  minRouteGeneration?: number;
+}
+
+export interface SimulatedProxyOptions {
+  address: string;
+  nodeId: string;
+  locality: Locality;
+  /** Shared by every proxy of the process. */
+  facts: FactsCache;
+  /** Called when the proxy ACKs endpoints with a higher change marker than `previous`. */
+  onMarker?: (previous: number, marker: number, ackedAt: number) => void;
+  /** Called when the proxy has ACKed every type and subscribed to every dependency. */
+  onSynced?: (proxy: SimulatedProxy) => void;
+}
+
+/** What one proxy received and ACKed of one resource type. */
+interface TypeState {
+  names: string[];
+  namesKey: string;
+  ackedVersion: string;
+  ackedNonce: string;
+  /** The names the last ACKed response answered; differs from `namesKey` while a request is out. */
+  ackedNamesKey?: string;
+  acked?: AggregateFacts;
+}
+
+/** Facts of every resource in one response. */
+interface AggregateFacts {
+  dependencies: string[];
+  http2: number;
+  marker: number;
+  generation: number;
+}
+
+/** Counters of one proxy, summed by the fleet worker. */
+export interface ProxyCounters {
+  responses: number;
+  responseBytes: number;
+  acks: number;
+  /** Bytes of responses per type URL. */
+  bytesByType: Record<string, number>;
+}
+
+const ADS_PATH = XDS_SERVICES[0].path;
+const DEPENDENT_TYPE: Partial<Record<TypeUrl, TypeUrl>> = {
+  [TYPE_URL.cluster]: TYPE_URL.clusterLoadAssignment,
+  [TYPE_URL.listener]: TYPE_URL.routeConfiguration,
+};
+
+let requestType: protobuf.Type | undefined;
+let responseType: protobuf.Type | undefined;
+
+/**
+ * One simulated Envoy on its own HTTP/2 connection with one state-of-the-world ADS stream. Like
+ * Envoy, it subscribes to every Cluster and Listener, then to the ClusterLoadAssignments and
+ * RouteConfigurations that those name, and ACKs each response with its version and nonce as soon
+ * as it has read it.
+ *
+ * NOTE: it ACKs every response. It never NACKs, and it does not warm clusters before ACKing, so
+ * it replies faster than an Envoy that applies each update.
+ */
+export class SimulatedProxy {
+  private readonly client: grpc.Client;
+  private call?: grpc.ClientDuplexStream<Buffer, Buffer>;
+  private readonly types = new Map<TypeUrl, TypeState>();
+  private target?: ProxyTarget;
+  /** When the proxy first held the target, in wall-clock milliseconds. */
+  reachedTargetAt?: number;
+  /** When the proxy first held every type, in wall-clock milliseconds. */
+  syncedAt?: number;
+  connectedAt?: number;
+  /** The status the stream ended with, when it ended. */
+  endStatus?: grpc.StatusObject;
+  readonly counters: ProxyCounters = { responses: 0, responseBytes: 0, acks: 0, bytesByType: {} };
+
+  constructor(private readonly options: SimulatedProxyOptions) {
+    requestType ??= messageType('envoy.service.discovery.v3.DiscoveryRequest');
+    responseType ??= messageType('envoy.service.discovery.v3.DiscoveryResponse');
+    // A local subchannel pool gives every proxy its own connection, as separate Envoys have.
+    this.client = new grpc.Client(options.address, grpc.credentials.createInsecure(), {
+      'grpc.use_local_subchannel_pool': 1,
+      'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    });
+  }
+
+  get nodeId(): string {
+    return this.options.nodeId;
+  }
+
+  /** Opens the ADS stream and subscribes to every Cluster and Listener. */
+  start(): void {
+    this.connectedAt = wallClockMs();
+    const call = this.client.makeBidiStreamRequest(ADS_PATH, (bytes: Buffer) => bytes, (bytes: Buffer) => bytes);
+    this.call = call;
+    call.on('data', (bytes: Buffer) => this.onResponse(bytes));
+    call.on('status', (status: grpc.StatusObject) => {
+      this.endStatus = status;
+    });
+    call.on('error', () => {
+      // The status event carries the code and details.
+    });
+    this.subscribe(TYPE_URL.cluster, [], true);
+    this.subscribe(TYPE_URL.listener, [], false);
+  }
+
+  /** Sets the state to wait for; clears `reachedTargetAt` and checks the current state at once. */
+  setTarget(target: ProxyTarget | undefined): void {
+    this.target = target;
+    this.reachedTargetAt = undefined;
+    if (target) this.checkTarget(wallClockMs());
+  }
+
+  /** The highest change marker among the endpoints the proxy has ACKed. */
+  endpointMarker(): number {
+    return this.types.get(TYPE_URL.clusterLoadAssignment)?.acked?.marker ?? 0;
+  }
+
+  close(): void {
+    this.call?.end();
+    this.call?.cancel();
+    this.client.close();
+  }
+
+  private subscribe(typeUrl: TypeUrl, names: string[], withNode: boolean): void {
+    let state = this.types.get(typeUrl);
+    if (!state) {
+      state = { names: [], namesKey: '', ackedVersion: '', ackedNonce: '' };
+      this.types.set(typeUrl, state);
+    }
+    state.names = names;
+    state.namesKey = names.join('\n');
+    this.send(typeUrl, state, withNode);
+  }
+
+  private send(typeUrl: TypeUrl, state: TypeState, withNode = false): void {
+    const request: Record<string, unknown> = {
+      type_url: typeUrl,
+      version_info: state.ackedVersion,
+      response_nonce: state.ackedNonce,
+      resource_names: state.names,
+    };
+    if (withNode) {
+      const { region, zone, subZone } = this.options.locality;
+      request.node = {
+        id: this.options.nodeId,
+        cluster: 'bench',
+        user_agent_name: 'envoy',
+        locality: { region, zone, sub_zone: subZone },
+      };
+    }
+    this.call?.write(Buffer.from(requestType!.encode(requestType!.fromObject(request)).finish()));
+  }
+
+  private onResponse(bytes: Buffer): void {
+    /* eslint-disable-next-line @typescript-eslint/no-explicit-any -- decoded protobufjs message */
+    const response = responseType!.decode(bytes) as any;
+    const typeUrl = response.type_url as TypeUrl;
+    const state = this.types.get(typeUrl);
+    if (!state) return;
+    this.counters.responses++;
+    this.counters.responseBytes += bytes.length;
+    this.counters.bytesByType[typeUrl] = (this.counters.bytesByType[typeUrl] ?? 0) + bytes.length;
+
+    const resources = response.resources as { value: Uint8Array }[];
+    const key = `${typeUrl}|${response.version_info}|${resources.length}|${state.namesKey.length}`;
+    const facts = this.aggregate(typeUrl, key, resources);
+    state.ackedVersion = response.version_info;
+    state.ackedNonce = response.nonce;
+    state.ackedNamesKey = state.namesKey;
+    const previousMarker = state.acked?.marker ?? 0;
+    state.acked = facts;
+
+    // Like Envoy: subscribe to what the new resources depend on, then ACK.
+    const dependentType = DEPENDENT_TYPE[typeUrl];
+    if (dependentType) {
+      const names = [...new Set(facts.dependencies)].sort();
+      const dependent = this.types.get(dependentType);
+      if (!dependent || dependent.namesKey !== names.join('\n')) this.subscribe(dependentType, names, false);
+    }
+    this.send(typeUrl, state);
+    this.counters.acks++;
+
+    const now = wallClockMs();
+    if (typeUrl === TYPE_URL.clusterLoadAssignment && facts.marker > previousMarker) this.options.onMarker?.(previousMarker, facts.marker, now);
+    if (this.syncedAt === undefined && this.isSynced()) {
+      this.syncedAt = now;
+      this.options.onSynced?.(this);
+    }
+    this.checkTarget(now);
+  }
+
+  private aggregate(typeUrl: string, key: string, resources: { value: Uint8Array }[]): AggregateFacts {
+    const cached = aggregateCache.get(key);
+    if (cached) return cached;
+    const aggregate: AggregateFacts = { dependencies: [], http2: 0, marker: 0, generation: Number.POSITIVE_INFINITY };
+    resources.forEach((resource, index) => {
+      const facts: ResourceFacts = this.options.facts.get(`${key}|${index}`, typeUrl, resource.value);
+      aggregate.dependencies.push(...facts.dependencies);
+      aggregate.http2 += facts.http2;
+      aggregate.marker = Math.max(aggregate.marker, facts.marker);
+      aggregate.generation = Math.min(aggregate.generation, facts.generation);
+    });
+    if (!Number.isFinite(aggregate.generation)) aggregate.generation = 0;
+    if (aggregateCache.size > 10_000) aggregateCache.clear();
+    aggregateCache.set(key, aggregate);
+    return aggregate;
+  }
+
+  /** True when every type is ACKed for the names the proxy subscribes to now. */
+  isSynced(): boolean {
+    for (const typeUrl of ALL_TYPE_URLS) {
+      const state = this.types.get(typeUrl);
+      if (!state?.acked || state.ackedNamesKey !== state.namesKey) return false;
+    }
+    return true;
+  }
+
+  private checkTarget(now: number): void {
+    const target = this.target;
+    if (!target || this.reachedTargetAt !== undefined || !this.isSynced()) return;
+    const facts = (typeUrl: TypeUrl) => this.types.get(typeUrl)!.acked!;
+    if (target.minEndpointMarker !== undefined && facts(TYPE_URL.clusterLoadAssignment).marker < target.minEndpointMarker) return;
+    if (target.http2Clusters !== undefined && facts(TYPE_URL.cluster).http2 !== target.http2Clusters) return;
+    if (target.minRouteGeneration !== undefined && facts(TYPE_URL.routeConfiguration).generation < target.minRouteGeneration) return;
+    this.reachedTargetAt = now;
+  }
+}
+
+/** Facts of whole responses, shared by the proxies of one process. */
+const aggregateCache = new Map<string, AggregateFacts>();
