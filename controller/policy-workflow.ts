@@ -1,6 +1,6 @@
 import type { PolicyWorkflow } from '../admin';
 import type { Registry } from '../discovery';
-import { diffConfigurations, explainService, formatConfigurationDiff, formatExplanation, groupsOfRegistry, type ClientProfile, type PolicyStore } from '../policy';
+import { diffConfigurations, explainService, formatConfigurationDiff, formatExplanation, groupLabelOf, groupsOfRegistry, type ClientProfile, type PolicyStore } from '../policy';
 import { RevisionNotFoundError, type PolicyHistory } from '../store';
 import type { SnapshotCache } from '../xds';
 import { groupKeyOfProfile, profileOfGroupKey } from './groups';
@@ -54,5 +54,6 @@ export function createPolicyWorkflow(parts: PolicyWorkflowParts): PolicyWorkflow
 /** Returns the groups of the cache and the registry's localities, each once, with its connected proxies. */
 function diffGroupsOf(cache: SnapshotCache, registryGroups: readonly ClientProfile[]): { profile: ClientProfile; proxies: number }[] {
   const keys = new Set([...registryGroups.map(groupKeyOfProfile), ...cache.groups(), ...cache.activeGroups()]);
-  return [...keys].sort().map((key) => ({ profile: profileOfGroupKey(key), proxies: cache.watchCount(key) }));
+  const groups = [...keys].map((key) => ({ profile: profileOfGroupKey(key), proxies: cache.watchCount(key) }));
+  return groups.sort((a, b) => (groupLabelOf(a.profile) < groupLabelOf(b.profile) ? -1 : 1));
 }
