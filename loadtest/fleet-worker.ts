@@ -46,11 +46,14 @@ const pendingAcks: { from: number; to: number; at: number }[] = [];
 let histogram = new Uint32Array(HISTOGRAM_LIMIT_MS + 1);
 const lastAckBySeq = new Map<number, number>();
 
+/** Records the ACK of changes `from + 1` to `to`; returns false, recording nothing, while one is not yet announced. */
 function recordAck(from: number, to: number, at: number): boolean {
-  for (let seq = Math.max(from + 1, trackFrom + 1); seq <= to; seq++) {
-    const changedAt = changeTimes.get(seq);
-    if (changedAt === undefined) return false;
-    const latency = Math.min(HISTOGRAM_LIMIT_MS, Math.max(0, Math.round(at - changedAt)));
+  const first = Math.max(from + 1, trackFrom + 1);
+  for (let seq = first; seq <= to; seq++) {
+    if (!changeTimes.has(seq)) return false;
+  }
+  for (let seq = first; seq <= to; seq++) {
+    const latency = Math.min(HISTOGRAM_LIMIT_MS, Math.max(0, Math.round(at - changeTimes.get(seq)!)));
     histogram[latency]!++;
     lastAckBySeq.set(seq, Math.max(lastAckBySeq.get(seq) ?? 0, at));
   }

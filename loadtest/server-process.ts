@@ -36,7 +36,23 @@ export interface ServerStartArgs {
 
 const kind = process.argv[2];
 if (kind !== 'meridian' && kind !== 'floor') throw new Error(`unknown server kind "${kind}": expected meridian or floor`);
-const logger = pino({ level: 'warn' }, pino.destination(2));
+/**
+ * Warnings and errors go to stderr, except the registry's report that the benchmark's source
+ * overrides services of the files, which T5 does on purpose for every service it changes.
+ */
+const logger = pino(
+  {
+    level: 'warn',
+    hooks: {
+      logMethod(args, method) {
+        const fields = args[0] as { code?: string } | undefined;
+        if (fields?.code === 'MERIDIAN_DISCOVERY_DUPLICATE_SERVICE') return;
+        method.apply(this, args);
+      },
+    },
+  },
+  pino.destination(2),
+);
 
 let meridian: RunningMeridian | undefined;
 const memorySource = new MemorySource();
