@@ -43,3 +43,26 @@ export {
 } from './explain';
 export { HEALTH_CHECK_DEFAULTS, type HealthCheckPolicy, type HealthCheckProtocol } from './health-check';
 export { withMeasuredFailover, type HealthInput } from './resources/health';
+export type {
+  LocalityLbPolicy,
+  DistributeRule,
+  LoadBalancerAlgorithm,
+  LoadBalancerPolicy,
+  HashSource,
+  CircuitBreakerPolicy,
+  CircuitBreakerThresholds,
+  OutlierDetectionPolicy,
+  RetryPolicy,
+  FaultPolicy,
+  RequestPolicy,
+  Subset,
+  RouteMatch,
+  RoutePolicy,
+  ClientSelector,
+  PolicyOverride,
+} from './model';
+export { matchesLocality, type ClientPlacement } from './locality';
+export { applyOverrides, selectsClient, specificityOf } from './overrides';
+export { parseDuration, formatDuration } from './readers';
+export { subsetClusterNameOf, DEFAULT_ROUTE_NAME } from './resources/traffic-routes';
+export type { ResourceOrigin } from './resources/build';

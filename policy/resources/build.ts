@@ -1,4 +1,4 @@
-import type { RegistrySnapshot, Service } from '../../discovery';
+import type { Endpoint, RegistrySnapshot, Service } from '../../discovery';
 import { TYPE_URL, type TypeUrl } from '../../xds';
 import { assignLocalityPriorities } from '../locality';
 import type { ClientProfile, TrafficPolicy } from '../model';
@@ -6,6 +6,8 @@ import { buildCluster, clusterNameOf } from './cluster';
 import type { ProtoObject } from './common';
 import { buildClusterLoadAssignment, uniqueEndpoints } from './endpoints';
 import { withMeasuredFailover, type HealthInput } from './health';
+import { applyOverrides } from '../overrides';
+import { buildServiceRoutes, subsetClusterNameOf, usesFaultInjection } from './traffic-routes';
 import { buildApiListener, buildHttpOutboundListener, buildTcpOutboundListener } from './listener';
 import { buildRouteConfiguration, outboundDomainsOf, type VirtualHostTarget } from './route';
 
@@ -13,6 +15,20 @@ import { buildRouteConfiguration, outboundDomainsOf, type VirtualHostTarget } fr
 export interface NamedResource {
   name: string;
   message: ProtoObject;
+  /**
+   * The TrafficPolicy the resource came from, with the position of its document. Undefined for
+   * resources that several policies share, such as an Envoy listener of a port.
+   */
+  origin?: ResourceOrigin;
+}
+
+/** The TrafficPolicy a resource came from. */
+export interface ResourceOrigin {
+  /** `metadata.name` of the TrafficPolicy. */
+  policy: string;
+  file: string;
+  line: number;
+  column: number;
 }
 
 /** A policy, or a part of one, that produced no resource, and why. */
@@ -61,12 +77,9 @@ export function buildResources(
   const exposures = collectExposures(registry, policies, skipped);
   const byTypeUrl = emptyByTypeUrl();
 
-  for (const { policy, service } of exposures) {
-    const localityLb = withMeasuredFailover(policy.localityLb, client.locality, health);
-    const groups = assignLocalityPriorities(uniqueEndpoints(service.endpoints), client.locality, localityLb);
-    const name = clusterNameOf(service);
-    byTypeUrl[TYPE_URL.cluster].push({ name, message: buildCluster(service, client.kind) });
-    byTypeUrl[TYPE_URL.clusterLoadAssignment].push({ name, message: buildClusterLoadAssignment(service, groups, health?.endpointHealth) });
+  for (const exposure of exposures) {
+    exposure.policy = applyOverrides(exposure.policy, client);
+    addClusters(exposure, client, health, byTypeUrl);
   }
 
   if (client.kind === 'grpc') {
@@ -116,12 +129,44 @@ function collectExposures(
   return exposures;
 }
 
+/**
+ * Adds the Cluster and ClusterLoadAssignment of a service, and one of each per subset of its
+ * policy, holding the endpoints whose labels include the subset's labels.
+ */
+function addClusters(exposure: Exposure, client: ClientProfile, health: HealthInput | undefined, byTypeUrl: Record<TypeUrl, NamedResource[]>): void {
+  const { policy, service } = exposure;
+  const origin = originOf(policy);
+  const localityLb = withMeasuredFailover(policy.localityLb, client.locality, health);
+  const placement = { cluster: client.cluster, network: client.network, labels: client.labels };
+  const endpoints = uniqueEndpoints(service.endpoints);
+  const clusters = [
+    { name: clusterNameOf(service), endpoints },
+    ...policy.subsets.map((subset) => ({ name: subsetClusterNameOf(service, subset.name), endpoints: endpoints.filter((endpoint) => hasLabels(endpoint, subset.labels)) })),
+  ];
+  for (const { name, endpoints: members } of clusters) {
+    const groups = assignLocalityPriorities(members, client.locality, localityLb, placement);
+    const options = { clusterName: name, overprovisioningFactor: policy.localityLb.overprovisioningFactor };
+    byTypeUrl[TYPE_URL.cluster].push({ name, message: buildCluster(service, client.kind, policy, name), origin });
+    byTypeUrl[TYPE_URL.clusterLoadAssignment].push({ name, message: buildClusterLoadAssignment(service, groups, health?.endpointHealth, options), origin });
+  }
+}
+
+function hasLabels(endpoint: Endpoint, labels: Readonly<Record<string, string>>): boolean {
+  return Object.entries(labels).every(([key, value]) => endpoint.labels[key] === value);
+}
+
+function originOf(policy: TrafficPolicy): ResourceOrigin {
+  return { policy: policy.name, file: policy.source.file, line: policy.source.line, column: policy.source.column };
+}
+
 function addGrpcListeners(exposures: readonly Exposure[], byTypeUrl: Record<TypeUrl, NamedResource[]>): void {
-  for (const { service, hostnames } of exposures) {
+  for (const { policy, service, hostnames } of exposures) {
+    const origin = originOf(policy);
+    const routes = buildServiceRoutes(service, policy, 'grpc');
     for (const hostname of hostnames) {
-      const target = { name: hostname, domains: [hostname], clusterName: clusterNameOf(service) };
-      byTypeUrl[TYPE_URL.listener].push({ name: hostname, message: buildApiListener(hostname, hostname) });
-      byTypeUrl[TYPE_URL.routeConfiguration].push({ name: hostname, message: buildRouteConfiguration(hostname, [target]) });
+      const target = { name: hostname, domains: [hostname], clusterName: clusterNameOf(service), routes };
+      byTypeUrl[TYPE_URL.listener].push({ name: hostname, message: buildApiListener(hostname, hostname, usesFaultInjection(policy)), origin });
+      byTypeUrl[TYPE_URL.routeConfiguration].push({ name: hostname, message: buildRouteConfiguration(hostname, [target]), origin });
     }
   }
 }
@@ -137,7 +182,8 @@ function addEnvoyListeners(
 
     if (http.length > 0) {
       const routeConfigName = String(port);
-      byTypeUrl[TYPE_URL.listener].push(namedListener(buildHttpOutboundListener(port, routeConfigName)));
+      const faultFilter = http.some((exposure) => usesFaultInjection(exposure.policy));
+      byTypeUrl[TYPE_URL.listener].push(namedListener(buildHttpOutboundListener(port, routeConfigName, faultFilter)));
       byTypeUrl[TYPE_URL.routeConfiguration].push({
         name: routeConfigName,
         message: buildRouteConfiguration(routeConfigName, virtualHostsOf(http, port)),
@@ -175,11 +221,11 @@ function groupByPort(exposures: readonly Exposure[]): Map<number, Exposure[]> {
 function virtualHostsOf(exposures: readonly Exposure[], port: number): VirtualHostTarget[] {
   const usedDomains = new Set<string>();
   const targets: VirtualHostTarget[] = [];
-  for (const { service, hostnames } of exposures) {
+  for (const { policy, service, hostnames } of exposures) {
     const domains = outboundDomainsOf(hostnames, port).filter((domain) => !usedDomains.has(domain));
     if (domains.length === 0) continue;
     for (const domain of domains) usedDomains.add(domain);
-    targets.push({ name: service.name, domains, clusterName: clusterNameOf(service) });
+    targets.push({ name: service.name, domains, clusterName: clusterNameOf(service), routes: buildServiceRoutes(service, policy, 'envoy') });
   }
   return targets;
 }

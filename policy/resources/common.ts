@@ -8,6 +8,7 @@ export const ANY_TYPE_URL = {
   router: 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router',
   tcpProxy: 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
   httpProtocolOptions: 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+  httpFault: 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault',
 } as const;
 
 /** Extension names, as Envoy's docs list them. */
@@ -15,6 +16,7 @@ export const FILTER_NAME = {
   httpConnectionManager: 'envoy.filters.network.http_connection_manager',
   router: 'envoy.filters.http.router',
   tcpProxy: 'envoy.filters.network.tcp_proxy',
+  fault: 'envoy.filters.http.fault',
   /** Key of `Cluster.typed_extension_protocol_options` for HTTP upstream options. */
   httpProtocolOptions: 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
 } as const;
@@ -36,4 +38,14 @@ export function adsConfigSource(): ProtoObject {
 /** The router filter, which must be the last HTTP filter of an HttpConnectionManager. */
 export function routerFilter(): ProtoObject {
   return { name: FILTER_NAME.router, typed_config: typedConfig(ANY_TYPE_URL.router) };
+}
+
+/** Returns a `google.protobuf.Duration` of whole milliseconds. */
+export function durationOf(ms: number): ProtoObject {
+  return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 };
+}
+
+/** Returns an Envoy `FractionalPercent` of a percentage with up to four decimals, in parts per million. */
+export function fractionalPercentOf(percent: number): ProtoObject {
+  return { numerator: Math.round(percent * 10_000), denominator: 'MILLION' };
 }

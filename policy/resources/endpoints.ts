@@ -3,18 +3,36 @@ import type { LocalityGroup } from '../locality';
 import { clusterNameOf } from './cluster';
 import type { ProtoObject } from './common';
 
+/** Options of `buildClusterLoadAssignment`. */
+export interface AssignmentOptions {
+  /** Name of the assignment; default the service's cluster name. Subsets use their own. */
+  clusterName?: string;
+  /** Envoy's overprovisioning factor in percent; undefined leaves Envoy's default of 140. */
+  overprovisioningFactor?: number;
+}
+
 /**
  * Builds the ClusterLoadAssignment of a service from its locality groups. Every
  * `LocalityLbEndpoints` carries a `locality` (empty for unknown localities) because gRPC clients
  * reject one without it, and a `load_balancing_weight` because gRPC clients drop a locality
- * without one. `policy.overprovisioning_factor` is left at Envoy's default of 140.
+ * without one.
+ *
+ * NOTE: gRPC clients (grpc-js-xds 1.14) ignore `policy.overprovisioning_factor`: they move to the
+ * next priority only when a priority has no ready endpoint, never on a partial loss.
  */
-export function buildClusterLoadAssignment(service: Service, groups: readonly LocalityGroup[], endpointHealth?: EndpointHealthOf): ProtoObject {
+export function buildClusterLoadAssignment(
+  service: Service,
+  groups: readonly LocalityGroup[],
+  endpointHealth?: EndpointHealthOf,
+  options: AssignmentOptions = {},
+): ProtoObject {
   const healthOf: EndpointHealthOf = endpointHealth ?? (() => undefined);
-  return {
-    cluster_name: clusterNameOf(service),
+  const assignment: ProtoObject = {
+    cluster_name: options.clusterName ?? clusterNameOf(service),
     endpoints: groups.map((group) => buildLocalityLbEndpoints(group, (endpoint) => healthOf(service.name, endpoint.address, endpoint.port))),
   };
+  if (options.overprovisioningFactor !== undefined) assignment.policy = { overprovisioning_factor: { value: options.overprovisioningFactor } };
+  return assignment;
 }
 
 /** Decided health of an endpoint of a service; undefined when unchecked. */

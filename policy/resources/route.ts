@@ -7,11 +7,13 @@ export interface VirtualHostTarget {
   /** Values of the Host or :authority header that select this service. */
   domains: readonly string[];
   clusterName: string;
+  /** The virtual host's routes; undefined sends every request path to `clusterName`. */
+  routes?: readonly ProtoObject[];
 }
 
 /**
- * Builds a RouteConfiguration with one virtual host per target, each with one route that sends
- * every request path to the target's cluster.
+ * Builds a RouteConfiguration with one virtual host per target, with the target's routes or, when
+ * it has none, one route that sends every request path to the target's cluster.
  */
 export function buildRouteConfiguration(name: string, targets: readonly VirtualHostTarget[]): ProtoObject {
   return {
@@ -19,7 +21,7 @@ export function buildRouteConfiguration(name: string, targets: readonly VirtualH
     virtual_hosts: targets.map((target) => ({
       name: target.name,
       domains: [...target.domains],
-      routes: [{ match: { prefix: '/' }, route: { cluster: target.clusterName } }],
+      routes: target.routes !== undefined ? [...target.routes] : [{ match: { prefix: '/' }, route: { cluster: target.clusterName } }],
     })),
   };
 }
