@@ -31,7 +31,7 @@ export function checkServerUrl(text: string): string {
 
 /**
  * Sends a JSON request to the admin API and returns the parsed response body. Throws
- * `AdminRequestError` when the server cannot be reached or answers with an error status.
+ * `AdminRequestError` when the server cannot be reached or responds with an error status.
  */
 export async function requestAdmin<T>(server: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
   let response: Response;
@@ -50,7 +50,7 @@ export async function requestAdmin<T>(server: string, method: 'GET' | 'POST', pa
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new AdminRequestError(`the admin API at ${server} answered ${method} ${path} with status ${response.status} and a body that is not JSON`);
+    throw new AdminRequestError(`the admin API at ${server} responded to ${method} ${path} with status ${response.status} and a body that is not JSON; check that --server names a Meridian admin API`);
   }
   if (!response.ok) {
     const error = parsed as { code?: string; message?: string; diagnostics?: Diagnostic[] };

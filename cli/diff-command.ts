@@ -13,7 +13,7 @@ import { candidateOf } from '../store';
 import { AdminRequestError, reportAdminError, requestAdmin } from './admin-client';
 import { loadLocalConfiguration, readPolicyFiles, registryOf } from './policy-files';
 
-/** Where `meridian diff` takes the configuration in force from. */
+/** Baseline of `meridian diff`: the policies in force on a server, or a folder. */
 export type DiffBaseline = { server: string } | { against: string };
 
 /**

@@ -3,7 +3,7 @@ import { explainService, formatExplanation, type ClientKind } from '../policy';
 import { AdminRequestError, reportAdminError, requestAdmin } from './admin-client';
 import { loadLocalConfiguration } from './policy-files';
 
-/** Where `meridian explain` reads the configuration: a running server or a folder. */
+/** Source of the configuration that `meridian explain` reads: a running server or folders. */
 export type ExplainSource = { server: string } | { config: string[] };
 
 /**

@@ -55,6 +55,6 @@ export async function loadLocalConfiguration(paths: readonly string[], err: Node
 
 /** Returns a registry snapshot of services, in name order, as the registry builds it. */
 export function registryOf(services: readonly Service[]): RegistrySnapshot {
-  const sorted = [...services].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sorted = [...services].sort((a, b) => a.name.localeCompare(b.name, 'en'));
   return { services: new Map(sorted.map((service) => [service.name, service])), revision: 0 };
 }

@@ -5,7 +5,7 @@ import { RevisionNotFoundError, type PolicyHistory } from '../store';
 import type { SnapshotCache } from '../xds';
 import { groupKeyOfProfile, profileOfGroupKey } from './groups';
 
-/** What the workflow reads of the running process. */
+/** Parts of the running process that the workflow reads. */
 export interface PolicyWorkflowParts {
   history: PolicyHistory;
   policies: PolicyStore;

@@ -18,7 +18,7 @@ export interface DiffGroup {
   proxies: number;
 }
 
-/** How a resource changes. */
+/** Kind of change of one resource. */
 export type ResourceChangeKind = 'added' | 'removed' | 'modified';
 
 /** One change of one resource, the same in every group it lists. */
@@ -38,7 +38,7 @@ export interface ResourceChange {
   proxies: number;
 }
 
-/** What changes for proxies when a candidate configuration replaces the one in force. */
+/** Changes that proxies would receive if a candidate configuration replaced the one in force. */
 export interface ConfigurationDiff {
   /** Changes by type (Cluster, ClusterLoadAssignment, Listener, RouteConfiguration), then name. */
   changes: ResourceChange[];
@@ -65,7 +65,8 @@ export function groupsOfRegistry(registry: RegistrySnapshot): ClientProfile[] {
       localities.set(JSON.stringify([endpoint.locality.region, endpoint.locality.zone, endpoint.locality.subZone]), endpoint.locality);
     }
   }
-  const sorted = [...localities.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, locality]) => locality);
+  const keys = [...localities.keys()].sort(compareStrings);
+  const sorted = keys.map((key) => localities.get(key) as Locality);
   return CLIENT_KINDS.flatMap((kind) => [{ kind }, ...sorted.map((locality) => ({ kind, locality }))]);
 }
 

@@ -13,7 +13,7 @@ export const DEFAULT_PANIC_THRESHOLD = 50;
 /** Time after which grpc-js-xds 1.14 gives up on a priority that is still connecting, in milliseconds. */
 export const GRPC_PRIORITY_FAILOVER_TIMEOUT_MS = 10_000;
 
-/** Health inputs behind a locality's endpoints, as far as the control plane knows them. */
+/** Health input of an endpoint when neither the control plane nor the cluster provides one. */
 export const NO_HEALTH_SIGNAL = 'no health signal';
 
 /** One locality of the ClusterLoadAssignment a client is sent. */
@@ -27,7 +27,7 @@ export interface LocalityExplanation {
   /** Share of its priority's traffic, in percent, from the weights. */
   shareOfPriority: number;
   endpoints: number;
-  /** Where the endpoints' health comes from. */
+  /** Source of the endpoints' health state. */
   health: string;
 }
 

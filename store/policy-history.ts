@@ -132,7 +132,7 @@ export class PolicyHistory {
       const target = this.options.revisions.get(id);
       if (target === undefined) throw new RevisionNotFoundError(id, this.options.revisions.list().map((revision) => revision.id));
       const text = message ?? `rollback to revision ${id}`;
-      // Folder revisions keep whole files, which may hold ServiceEndpoints documents too; only their policies count.
+      // Folder revisions keep whole files, which may contain ServiceEndpoints documents too. Only their policies count.
       return this.record(target.files, { author, message: text, rollbackOf: id }, { rejectOtherKinds: false });
     });
   }
@@ -160,7 +160,7 @@ export class PolicyHistory {
     return { accepted: true, diagnostics: check.diagnostics, revision: summaryOf(revision), unchanged: false };
   }
 
-  /** Puts in force what a (re)load of the watched folder calls for; see the class comment. */
+  /** Puts in force the policies that a load of the watched folder calls for, by the rules of the class comment. */
   private async reconcileFolder(folder: LoadedDocuments): Promise<void> {
     const { policies, revisions } = this.options;
     const digest = folderDigest(folder);
@@ -246,7 +246,7 @@ function kindOf(document: ConfigDocument): string | undefined {
   return typeof kind === 'string' ? kind : undefined;
 }
 
-/** Returns the files of a load that hold at least one TrafficPolicy document, with their full text. */
+/** Returns the files of a load that contain at least one TrafficPolicy document, with their full text. */
 function policyFilesOf(folder: LoadedDocuments): RevisionFile[] {
   const names = new Set(folder.documents.filter((document) => kindOf(document) === TRAFFIC_POLICY_KIND).map((document) => document.file));
   return folder.files.filter((file) => names.has(file)).map((file) => ({ name: file, text: folder.texts?.get(file) ?? '' }));

@@ -32,7 +32,7 @@ export interface Revision extends RevisionSummary {
   files: RevisionFile[];
 }
 
-/** What the caller provides to record a revision; the store assigns the id and the time. */
+/** Fields of a revision to record. The store assigns the id and the time. */
 export type RevisionInput = Omit<Revision, 'id' | 'time'>;
 
 const REVISION_FILE = /^(\d{8})\.json$/;
@@ -69,7 +69,7 @@ export class RevisionStore {
     return new RevisionStore(folder, revisions, now);
   }
 
-  /** The folder that holds the revision files, or undefined for an in-memory log. */
+  /** Folder of the revision files, or undefined for an in-memory log. */
   get location(): string | undefined {
     return this.folder;
   }
@@ -128,7 +128,7 @@ async function readRevision(file: string): Promise<Revision> {
   const revision = parsed as Revision;
   const expectedId = Number(REVISION_FILE.exec(path.basename(file))?.[1]);
   if (revision.id !== expectedId) {
-    throw new Error(`invalid policy revision "${file}": it records id ${revision.id} but its name says ${expectedId}; restore the file`);
+    throw new Error(`invalid policy revision "${file}": it records id ${revision.id} but its file name gives ${expectedId}; restore the file`);
   }
   return revision;
 }
@@ -150,9 +150,9 @@ function checkRevision(value: unknown): string | undefined {
 }
 
 /**
- * Writes a file so that readers and crashes see the old content or the new one, never a part:
- * a temporary file in the same folder, fsync, rename over the target, then fsync of the folder so
- * that the rename itself is durable.
+ * Writes a file so that readers and crashes see the old content or the new one, never a part.
+ * The content goes to a temporary file in the same folder, is flushed with fsync and renamed over
+ * the target. The folder is flushed last, so the rename itself is durable.
  */
 export async function writeFileAtomically(file: string, content: string): Promise<void> {
   const temporary = `${file}.${process.pid}.tmp`;
