@@ -42,7 +42,8 @@ export const grpcHealthMessages = (() => {
   new protobuf.Root().define('grpc.health.v1').add(request).add(response);
   return {
     encodeRequest: (service: string): Buffer => Buffer.from(request.encode({ service }).finish()),
-    decodeRequest: (bytes: Buffer): string => (request.decode(bytes) as unknown as { service: string }).service,
+    // An object, not the bare string: grpc-js takes a falsy decoded request for a missing one.
+    decodeRequest: (bytes: Buffer): { service: string } => ({ service: (request.decode(bytes) as unknown as { service: string }).service }),
     encodeResponse: (status: number): Buffer => Buffer.from(response.encode({ status }).finish()),
     decodeResponse: (bytes: Buffer): number => (response.decode(bytes) as unknown as { status: number }).status,
   };

@@ -41,7 +41,7 @@ export function buildHealthCheck(policy: HealthCheckPolicy): PlainMessage {
       if (policy.host !== undefined) http.host = policy.host;
       message.http_health_check = http;
       if (policy.protocol === 'https') {
-        message.transport_socket_match_criteria = { fields: { [TLS_MATCH_KEY]: { bool_value: true } } };
+        message.transport_socket_match_criteria = { fields: { [TLS_MATCH_KEY]: { boolValue: true } } };
       }
       break;
     }
@@ -81,7 +81,7 @@ export function readHealthCheck(message: PlainMessage): ProbeSettings | string {
       start: Number(range.start ?? 0),
       end: Number(range.end ?? 0),
     }));
-    const tls = message.transport_socket_match_criteria?.fields?.[TLS_MATCH_KEY]?.bool_value === true;
+    const tls = message.transport_socket_match_criteria?.fields?.[TLS_MATCH_KEY]?.boolValue === true;
     return {
       ...timing,
       check: {

@@ -93,7 +93,7 @@ export class HdsServer {
           call.emit('error', { code: 3, details: 'HealthCheckRequest without node.id; set a node id in the prober bootstrap' });
           return;
         }
-        const rtts = message.health_check_request.node?.metadata?.fields?.[RTT_KEY]?.struct_value?.fields;
+        const rtts = message.health_check_request.node?.metadata?.fields?.[RTT_KEY]?.structValue?.fields;
         if (id === info.id) {
           this.recordRtts(info, rtts);
           return;
@@ -181,7 +181,7 @@ export class HdsServer {
       const peer = [...this.sessions.values()].find(
         (session) => session.info.probeAddress !== undefined && formatAddress(session.info.probeAddress) === address,
       );
-      const rttMs = Number(value.number_value);
+      const rttMs = Number(value.numberValue);
       if (peer === undefined || !Number.isFinite(rttMs)) continue;
       this.options.latency.record(prober.locality, peer.info.locality, rttMs);
     }
@@ -191,7 +191,7 @@ export class HdsServer {
 function proberInfoOf(node: PlainMessage | undefined): ProberInfo | undefined {
   if (!node?.id) return undefined;
   const locality: Locality = { region: node.locality?.region ?? '', zone: node.locality?.zone ?? '', subZone: node.locality?.sub_zone ?? '' };
-  const probeAddress = node.metadata?.fields?.[PROBE_ADDRESS_KEY]?.string_value;
+  const probeAddress = node.metadata?.fields?.[PROBE_ADDRESS_KEY]?.stringValue;
   return { id: node.id, locality, probeAddress: parseAddress(probeAddress) };
 }
 

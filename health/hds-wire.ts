@@ -67,3 +67,22 @@ export function millisOf(duration: PlainMessage | undefined): number | undefined
   if (duration === undefined || duration === null) return undefined;
   return Number(duration.seconds ?? 0) * 1000 + Number(duration.nanos ?? 0) / 1e6;
 }
+
+// protobufjs bundles google/protobuf/struct.proto with camelCase field names, so Struct values
+// are written and read as `stringValue`, `numberValue`, `boolValue` and `structValue`, unlike
+// the snake_case fields of Envoy's messages.
+
+/** Builds a `google.protobuf.Value` holding a string. */
+export function stringValueOf(value: string): PlainMessage {
+  return { stringValue: value };
+}
+
+/** Builds a `google.protobuf.Value` holding a number. */
+export function numberValueOf(value: number): PlainMessage {
+  return { numberValue: value };
+}
+
+/** Builds a `google.protobuf.Value` holding a Struct of the given fields. */
+export function structValueOf(fields: Record<string, PlainMessage>): PlainMessage {
+  return { structValue: { fields } };
+}

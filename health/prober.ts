@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Locality } from '../discovery';
 import { runCheck } from './checks';
 import { readHealthCheck, type ProbeSettings } from './hds-health-check';
-import { millisOf, PROBE_ADDRESS_KEY, PROBERS_CLUSTER, RTT_KEY, streamHealthCheckMethod, type PlainMessage } from './hds-wire';
+import { millisOf, numberValueOf, stringValueOf, structValueOf, PROBE_ADDRESS_KEY, PROBERS_CLUSTER, RTT_KEY, streamHealthCheckMethod, type PlainMessage } from './hds-wire';
 
 export interface ProberOptions {
   /** Node id sent to the control plane; unique per prober. */
@@ -160,7 +160,7 @@ export class Prober {
   private node(metadata: Record<string, PlainMessage>): PlainMessage {
     const { region, zone, subZone } = this.options.locality;
     const fields: Record<string, PlainMessage> = { ...metadata };
-    if (this.advertised !== undefined) fields[PROBE_ADDRESS_KEY] = { string_value: this.advertised };
+    if (this.advertised !== undefined) fields[PROBE_ADDRESS_KEY] = stringValueOf(this.advertised);
     return {
       id: this.options.id,
       cluster: 'meridian-probers',
@@ -216,7 +216,7 @@ export class Prober {
       if (loop.status === undefined) continue;
       if (cluster === PROBERS_CLUSTER && loop.status === 'HEALTHY' && loop.lastSuccessMs !== undefined) {
         const host = loop.address.includes(':') ? `[${loop.address}]` : loop.address;
-        rtts[`${host}:${loop.port}`] = { number_value: Math.round(loop.lastSuccessMs * 1000) / 1000 };
+        rtts[`${host}:${loop.port}`] = numberValueOf(Math.round(loop.lastSuccessMs * 1000) / 1000);
       }
       let localities = byCluster.get(cluster);
       if (localities === undefined) {
@@ -234,7 +234,7 @@ export class Prober {
     const clusters = [...byCluster].map(([name, localities]) => ({ cluster_name: name, locality_endpoints_health: [...localities.values()] }));
     call.write({ endpoint_health_response: { cluster_endpoints_health: clusters } });
     if (Object.keys(rtts).length > 0) {
-      call.write({ health_check_request: { node: this.node({ [RTT_KEY]: { struct_value: { fields: rtts } } }) } });
+      call.write({ health_check_request: { node: this.node({ [RTT_KEY]: structValueOf(rtts) }) } });
     }
   }
 }

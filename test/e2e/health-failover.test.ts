@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import pino from 'pino';
+import { startMeridian, type RunningMeridian } from '../../controller';
+import { Prober } from '../../health';
+import { eventually, XdsEchoClient } from '../helpers/backends';
+import { HealthEchoBackend, NOT_SERVING, SERVING } from '../helpers/health-backends';
+
+require('@grpc/grpc-js-xds').register();
+
+const INTERVAL_MS = 200;
+const UNHEALTHY_THRESHOLD = 2;
+const HEALTHY_THRESHOLD = 2;
+const REPORT_INTERVAL_MS = 200;
+const DEBOUNCE_MS = 20;
+/**
+ * Budget of a detected change: the thresholds' checks, one report, one debounced push, and a
+ * margin for the client to apply the ClusterLoadAssignment and for two busy CPU cores.
+ */
+const DETECTION_BUDGET_MS = UNHEALTHY_THRESHOLD * INTERVAL_MS + REPORT_INTERVAL_MS + DEBOUNCE_MS + 1500;
+
+function meshYaml(ports: { a: number; b: number }): string {
+  return `apiVersion: meridian.io/v1alpha1
+kind: ServiceEndpoints
+metadata:
+  name: echo.test
+spec:
+  port: 8080
+  protocol: grpc
+  endpoints:
+    - { address: 127.0.0.1, port: ${ports.a}, cluster: k8s-r1, locality: { region: r1, zone: r1-a } }
+    - { address: 127.0.0.1, port: ${ports.b}, cluster: k8s-r1, locality: { region: r1, zone: r1-b } }
+---
+apiVersion: meridian.io/v1alpha1
+kind: TrafficPolicy
+metadata:
+  name: echo
+spec:
+  service: echo.test
+  hostnames: [echo]
+  healthCheck:
+    protocol: grpc
+    interval: ${INTERVAL_MS}ms
+    timeout: 150ms
+    unhealthyThreshold: ${UNHEALTHY_THRESHOLD}
+    healthyThreshold: ${HEALTHY_THRESHOLD}
+    holdDown: 0s
+`;
+}
+
+let folder: string;
+let meridian: RunningMeridian;
+let backends: { a: HealthEchoBackend; b: HealthEchoBackend };
+let probers: Prober[] = [];
+
+before(async () => {
+  backends = { a: await HealthEchoBackend.start('zone-a'), b: await HealthEchoBackend.start('zone-b') };
+  folder = await mkdtemp(join(tmpdir(), 'meridian-health-'));
+  await writeFile(join(folder, 'mesh.yaml'), meshYaml({ a: backends.a.port, b: backends.b.port }));
+  const logger = pino({ level: 'silent' });
+  meridian = await startMeridian({
+    configPaths: [folder],
+    xdsAddress: '127.0.0.1:0',
+    adminAddress: '127.0.0.1:0',
+    logger,
+    debounceMs: DEBOUNCE_MS,
+    healthReportIntervalMs: REPORT_INTERVAL_MS,
+  });
+  const controlPlane = `127.0.0.1:${meridian.xdsPort}`;
+  probers = [
+    new Prober({ id: 'prober-a', locality: { region: 'r1', zone: 'r1-a', subZone: '' }, controlPlane, probeListen: '127.0.0.1:0', logger }),
+    new Prober({ id: 'prober-b', locality: { region: 'r1', zone: 'r1-b', subZone: '' }, controlPlane, probeListen: '127.0.0.1:0', logger }),
+  ];
+  for (const prober of probers) await prober.start();
+});
+
+after(async () => {
+  for (const prober of probers) prober.stop();
+  await meridian?.close();
+  for (const backend of Object.values(backends ?? {})) backend.stop();
+  if (folder) await rm(folder, { recursive: true, force: true });
+});
+
+async function adminJson(path: string): Promise<any> {
+  const response = await fetch(`http://127.0.0.1:${meridian.adminPort}${path}`);
+  return response.json();
+}
+
+/** Polls until every one of `count` calls reaches `name`; returns the time it took. */
+async function timeUntilAll(client: XdsEchoClient, name: string, timeoutMs: number): Promise<number> {
+  const started = performance.now();
+  await eventually(async () => (await client.tally(3))[name] === 3, timeoutMs, 20);
+  return performance.now() - started;
+}
+
+test('not serving endpoint fails over and returns', async () => {
+  const client = new XdsEchoClient(`127.0.0.1:${meridian.xdsPort}`, 'echo', { id: 'client-a', locality: { region: 'r1', zone: 'r1-a' } });
+  try {
+    await eventually(async () => (await adminJson('/debug/health')).probers.length === 2, 10_000);
+    await eventually(async () => (await adminJson('/debug/health')).endpoints.every((endpoint: any) => endpoint.votes.length === 2), 10_000);
+    await timeUntilAll(client, 'zone-a', 15_000);
+
+    backends.a.status = NOT_SERVING;
+    const detectionMs = await timeUntilAll(client, 'zone-b', 10_000);
+    assert.deepEqual(await client.tally(20), { 'zone-b': 20 });
+    assert.ok(backends.a.healthChecks > 0, 'zone A was health-checked');
+    const health = await adminJson('/debug/health');
+    const endpointA = health.endpoints.find((endpoint: any) => endpoint.endpoint === `127.0.0.1:${backends.a.port}`);
+    assert.equal(endpointA.healthy, false);
+    assert.deepEqual(health.partitions, []);
+
+    backends.a.status = SERVING;
+    const recoveryMs = await timeUntilAll(client, 'zone-a', 10_000);
+    assert.deepEqual(await client.tally(20), { 'zone-a': 20 });
+
+    process.stdout.write(`health failover: detection ${Math.round(detectionMs)} ms, recovery ${Math.round(recoveryMs)} ms\n`);
+    assert.ok(detectionMs < DETECTION_BUDGET_MS, `detection took ${Math.round(detectionMs)} ms, budget ${DETECTION_BUDGET_MS} ms`);
+  } finally {
+    client.close();
+  }
+});
+
+test('every endpoint unhealthy makes grpc calls fail', async () => {
+  const client = new XdsEchoClient(`127.0.0.1:${meridian.xdsPort}`, 'echo', { id: 'client-a2', locality: { region: 'r1', zone: 'r1-a' } });
+  try {
+    await timeUntilAll(client, 'zone-a', 15_000);
+    // One zone after the other: each step ejects one of two endpoints, within the 50% share.
+    backends.a.status = NOT_SERVING;
+    await timeUntilAll(client, 'zone-b', 10_000);
+    backends.b.status = NOT_SERVING;
+    await eventually(async () => (await client.tally(3)).error === 3, 10_000, 50);
+
+    const health = await adminJson('/debug/health');
+    assert.ok(health.endpoints.every((endpoint: any) => endpoint.healthy === false));
+    // grpc-js-xds 1.14 drops UNHEALTHY endpoints and has no panic mode, so no call reaches a backend.
+    const callsBefore = backends.a.calls + backends.b.calls;
+    assert.deepEqual(await client.tally(10), { error: 10 });
+    assert.equal(backends.a.calls + backends.b.calls, callsBefore);
+
+    backends.a.status = SERVING;
+    backends.b.status = SERVING;
+    await timeUntilAll(client, 'zone-a', 10_000);
+  } finally {
+    client.close();
+  }
+});
+
+test('latency matrix lists both zones', async () => {
+  await eventually(async () => (await adminJson('/debug/latency')).localities.length === 2, 10_000);
+  const { localities } = await adminJson('/debug/latency');
+  assert.deepEqual(localities.map((entry: any) => `${entry.from}>${entry.to}`).sort(), ['r1/r1-a>r1/r1-b', 'r1/r1-b>r1/r1-a']);
+  const metrics = await (await fetch(`http://127.0.0.1:${meridian.adminPort}/metrics`)).text();
+  assert.match(metrics, /meridian_health_locality_rtt_seconds\{from="r1\/r1-a",to="r1\/r1-b"\}/);
+  assert.match(metrics, /meridian_health_probers 2/);
+});
