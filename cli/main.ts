@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { PROBER_USAGE, runProberCommand } from './prober';
 import { runServe, SERVE_DEFAULTS } from './serve';
 import { runValidateCommand } from './validate-command';
 import { runWorkflowCommand, WORKFLOW_COMMANDS, WORKFLOW_HELP } from './workflow-commands';
@@ -10,6 +11,7 @@ Meridian is an xDS control plane for Envoy sidecars and proxyless gRPC clients.
 Commands:
   serve      Serve xDS from a folder of service and traffic policy YAML
   validate   Check YAML files as the running server would, and print every problem
+  prober     Run a health prober in one locality, assigned by the control plane over HDS
   diff       Show which resources policy files would change, for which proxies (dry run)
   apply      Record policy files as a new revision on a running server
   history    List the policy revisions of a running server
@@ -49,7 +51,7 @@ found, 0 otherwise (warnings alone do not fail).
 Options:
   -h, --help   Print this help`;
 
-const HELP: Record<string, string> = { serve: SERVE_USAGE, validate: VALIDATE_USAGE, ...WORKFLOW_HELP };
+const HELP: Record<string, string> = { serve: SERVE_USAGE, validate: VALIDATE_USAGE, prober: PROBER_USAGE, ...WORKFLOW_HELP };
 
 const SERVE_OPTIONS: ParseArgsConfig['options'] = {
   config: { type: 'string', multiple: true },
@@ -106,6 +108,8 @@ export async function main(argv: string[]): Promise<number> {
           stateDir: (values['state-dir'] as string | undefined) ?? SERVE_DEFAULTS.stateDir,
         });
       }
+      case 'prober':
+        return await runProberCommand(rest);
       case 'validate': {
         const { values, positionals } = parse(rest, { help: { type: 'boolean', short: 'h' } }, 'validate');
         if (values.help) {
@@ -122,7 +126,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'explain':
         return await runWorkflowCommand(command, rest, process.stdout, process.stderr);
       default:
-        throw new UsageError(`unknown command "${command}"; the commands are serve, validate, ${WORKFLOW_COMMANDS.join(', ')} and help`);
+        throw new UsageError(`unknown command "${command}"; the commands are serve, validate, prober, ${WORKFLOW_COMMANDS.join(', ')} and help`);
     }
   } catch (error) {
     if (error instanceof UsageError) {
