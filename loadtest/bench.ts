@@ -17,14 +17,15 @@ import { formatReport } from './report';
 const QUICK: BenchProfile = {
   name: 'quick',
   workers: 1,
+  variant: 'sotw',
   debounceMs: 100,
   mesh: { services: 50, endpointsPerService: 6, regions: 3, zonesPerRegion: 2 },
   t1Proxies: 200,
   t2Proxies: [200],
-  t2Runs: 5,
+  t2Runs: 3,
   t3Mesh: { services: 100, endpointsPerService: 3, regions: 3, zonesPerRegion: 2 },
   t3Proxies: 100,
-  t3Runs: 3,
+  t3Runs: 2,
   t4Proxies: 200,
   t4RampMs: 1000,
   t4Runs: 2,
@@ -39,6 +40,7 @@ const QUICK: BenchProfile = {
 const FULL: BenchProfile = {
   name: 'full',
   workers: 2,
+  variant: 'sotw',
   debounceMs: 100,
   mesh: { services: 100, endpointsPerService: 6, regions: 3, zonesPerRegion: 2 },
   t1Proxies: 10_000,
@@ -60,11 +62,12 @@ const FULL: BenchProfile = {
 
 const SCENARIOS = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'bytes'] as const;
 
-const USAGE = `usage: npm run bench -- [--quick] [--only T1,T2,...] [--t5-seconds N] [--out FILE]
+const USAGE = `usage: npm run bench -- [--quick] [--only T1,T2,...] [--variant sotw|delta] [--t5-seconds N] [--out FILE]
 
 Runs the fleet benchmark: simulated Envoy streams against Meridian and against a bare gRPC floor.
   --quick          small sizes for CI, under two minutes; the default is the full sizes
   --only LIST      comma-separated scenarios to run, from ${SCENARIOS.join(', ')}; default all
+  --variant V      xDS variant of T1, T2, T4 and T5: sotw (default) or delta; T3 and bytes run both
   --t5-seconds N   duration of T5 in seconds; default 10 (quick) or 600 (full)
   --out FILE       also write the results as JSON to FILE
 `;
@@ -98,6 +101,7 @@ async function main(): Promise<number> {
         quick: { type: 'boolean', default: false },
         only: { type: 'string' },
         't5-seconds': { type: 'string' },
+        variant: { type: 'string', default: 'sotw' },
         out: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
@@ -120,6 +124,11 @@ async function main(): Promise<number> {
     }
     profile.t5Seconds = seconds;
   }
+  if (values.variant !== 'sotw' && values.variant !== 'delta') {
+    process.stderr.write(`bench: invalid --variant "${values.variant}": expected sotw or delta\n`);
+    return 2;
+  }
+  profile.variant = values.variant;
   const only = new Set(values.only ? values.only.split(',').map((name) => name.trim()) : SCENARIOS);
   const unknown = [...only].filter((name) => !(SCENARIOS as readonly string[]).includes(name));
   if (unknown.length > 0) {
@@ -155,7 +164,10 @@ async function main(): Promise<number> {
       results.push(...rows.slice(0, -1));
       return rows[rows.length - 1]!;
     });
-    await run('bytes', () => bytesPerChange(profile));
+    await run('bytes', async () => {
+      results.push(await bytesPerChange(profile, 'sotw'));
+      return bytesPerChange(profile, 'delta');
+    });
     await run('T1', () => idleFleet(profile));
     await run('T2', async () => {
       const rows = [];
@@ -163,7 +175,10 @@ async function main(): Promise<number> {
       results.push(...rows.slice(0, -1));
       return rows[rows.length - 1]!;
     });
-    await run('T3', () => meshWideChange(profile));
+    await run('T3', async () => {
+      results.push(await meshWideChange(profile, 'delta'));
+      return meshWideChange(profile, 'sotw');
+    });
     await run('T4', () => reconnectStorm(profile));
     await run('T5', () => sustainedChanges(profile));
   } catch (error) {

@@ -1,7 +1,7 @@
 import type { Locality } from '../discovery';
 import { serveCalls } from './ipc';
 import { FactsCache } from './resource-facts';
-import { SimulatedProxy, wallClockMs, type ProxyTarget } from './simulated-proxy';
+import { SimulatedProxy, wallClockMs, type ProxyTarget, type XdsVariant } from './simulated-proxy';
 
 /** One proxy the worker is asked to simulate. */
 export interface ProxySpec {
@@ -11,6 +11,7 @@ export interface ProxySpec {
 
 export interface StartArgs {
   address: string;
+  variant: XdsVariant;
   proxies: ProxySpec[];
   /** Spread the connections evenly over this many milliseconds; 0 connects them all at once. */
   rampMs: number;
@@ -88,7 +89,7 @@ serveCalls({
       const dueAt = startAt + (args.proxies.length > 1 ? (args.rampMs * index) / (args.proxies.length - 1) : 0);
       const wait = dueAt - Date.now();
       if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-      const proxy = new SimulatedProxy({ address: args.address, ...spec, facts, onMarker });
+      const proxy = new SimulatedProxy({ address: args.address, variant: args.variant, ...spec, facts, onMarker });
       proxies.push(proxy);
       proxy.start();
     }

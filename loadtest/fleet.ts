@@ -6,7 +6,7 @@ import { initialFleetState, localitiesOf, writeFleetConfig, type FleetSpec, type
 import type { LatencyReport, ProxySpec, WaitResult } from './fleet-worker';
 import { ChildRpc } from './ipc';
 import type { ServerUsage } from './server-process';
-import type { ProxyTarget } from './simulated-proxy';
+import type { ProxyTarget, XdsVariant } from './simulated-proxy';
 
 /** The server a fleet runs against: Meridian, or the bare gRPC floor. */
 export type ServerKind = 'meridian' | 'floor';
@@ -16,6 +16,8 @@ export interface FleetOptions {
   spec: FleetSpec;
   /** Number of simulated proxies. */
   proxies: number;
+  /** xDS variant of the proxies' ADS streams. Default state of the world. */
+  variant?: XdsVariant;
   /** Child processes that share the proxies. */
   workers: number;
   /** Meridian's file watch and recompute quiet period, in milliseconds. */
@@ -81,7 +83,7 @@ export class Fleet {
     }
     this.workers = shares.map(() => new ChildRpc(join(__dirname, 'fleet-worker.js')));
     const address = `127.0.0.1:${this.xdsPort}`;
-    await Promise.all(this.workers.map((worker, i) => worker.call('start', { address, proxies: shares[i], rampMs })));
+    await Promise.all(this.workers.map((worker, i) => worker.call('start', { address, variant: this.options.variant ?? 'sotw', proxies: shares[i], rampMs })));
   }
 
   /** Resolves with the time each proxy first held every type, and how many did not in time. */

@@ -9,6 +9,7 @@ import { encodeResource, TYPE_URL } from '../xds';
 import { endpointsOf, initialFleetState, localitiesOf, serviceNameOf, writeFleetConfig, type FleetSpec } from './fleet-config';
 import { Fleet, type ServerKind } from './fleet';
 import { loadConfigFolder } from './load-config';
+import type { XdsVariant } from './simulated-proxy';
 import { histogramPercentile, mergeHistograms, percentile } from './stats';
 
 /** One measured quantity of a scenario on one server. */
@@ -43,6 +44,8 @@ export interface ScenarioResult {
 export interface BenchProfile {
   name: 'quick' | 'full';
   workers: number;
+  /** xDS variant of T1, T2, T4 and T5; T3 and the bytes scenario run both. */
+  variant: XdsVariant;
   debounceMs: number;
   /** Mesh for the fan-out scenarios other than T3. */
   mesh: FleetSpec;
@@ -90,8 +93,14 @@ function assertComplete(what: string, missing: number, total: number): void {
   }
 }
 
-async function connectedFleet(server: ServerKind, spec: FleetSpec, proxies: number, profile: BenchProfile): Promise<Fleet> {
-  const fleet = await Fleet.start({ server, spec, proxies, workers: profile.workers, debounceMs: profile.debounceMs });
+async function connectedFleet(
+  server: ServerKind,
+  spec: FleetSpec,
+  proxies: number,
+  profile: BenchProfile,
+  variant: XdsVariant = profile.variant,
+): Promise<Fleet> {
+  const fleet = await Fleet.start({ server, variant, spec, proxies, workers: profile.workers, debounceMs: profile.debounceMs });
   try {
     await fleet.connect(setupRampMs(proxies));
     const synced = await fleet.waitSynced(profile.waitMs);
@@ -107,7 +116,14 @@ async function connectedFleet(server: ServerKind, spec: FleetSpec, proxies: numb
 export async function idleFleet(profile: BenchProfile): Promise<ScenarioResult> {
   const results: Partial<Record<ServerKind, Measurement>> = {};
   for (const server of SERVERS) {
-    const fleet = await Fleet.start({ server, spec: profile.mesh, proxies: profile.t1Proxies, workers: profile.workers, debounceMs: profile.debounceMs });
+    const fleet = await Fleet.start({
+      server,
+      variant: profile.variant,
+      spec: profile.mesh,
+      proxies: profile.t1Proxies,
+      workers: profile.workers,
+      debounceMs: profile.debounceMs,
+    });
     try {
       const baseline = await fleet.usage(true);
       await fleet.connect(setupRampMs(profile.t1Proxies));
@@ -131,7 +147,7 @@ export async function idleFleet(profile: BenchProfile): Promise<ScenarioResult> 
   }
   return {
     id: 'T1',
-    title: `idle fleet, ${profile.t1Proxies} streams: RSS per stream`,
+    title: `idle fleet, ${profile.t1Proxies} ${profile.variant} streams: RSS per stream`,
     unit: 'KiB',
     target: '<= 64 KiB per stream',
     limit: 64,
@@ -198,7 +214,7 @@ export async function endpointChange(profile: BenchProfile, proxies: number): Pr
   }
   return {
     id: 'T2',
-    title: `one endpoint change, ${proxies} streams: change to last ACK`,
+    title: `one endpoint change, ${proxies} ${profile.variant} streams: change to last ACK`,
     unit: 'ms',
     target: proxies <= 5000 ? 'p99 <= 1200 ms and <= 1.5x floor' : 'no target given; reported',
     limit: proxies <= 5000 ? 1200 : undefined,
@@ -209,11 +225,11 @@ export async function endpointChange(profile: BenchProfile, proxies: number): Pr
 }
 
 /** T3: a change of every Cluster and every virtual host (protocol and hostnames of every service). */
-export async function meshWideChange(profile: BenchProfile): Promise<ScenarioResult> {
+export async function meshWideChange(profile: BenchProfile, variant: XdsVariant): Promise<ScenarioResult> {
   const results: Partial<Record<ServerKind, Measurement>> = {};
   const spec = profile.t3Mesh;
   for (const server of SERVERS) {
-    const fleet = await connectedFleet(server, spec, profile.t3Proxies, profile);
+    const fleet = await connectedFleet(server, spec, profile.t3Proxies, profile, variant);
     try {
       results[server] = await measureChanges(
         fleet,
@@ -232,10 +248,10 @@ export async function meshWideChange(profile: BenchProfile): Promise<ScenarioRes
   }
   return {
     id: 'T3',
-    title: `every Cluster and route changes, ${spec.services} services, ${profile.t3Proxies} streams (SotW)`,
+    title: `every Cluster and route changes, ${spec.services} services, ${profile.t3Proxies} ${variant} streams`,
     unit: 'ms',
-    target: '<= 10000 ms with delta',
-    limit: 10_000,
+    target: variant === 'delta' ? '<= 10000 ms' : 'none for SotW; reported',
+    limit: variant === 'delta' ? 10_000 : undefined,
     meridian: results.meridian!,
     floor: results.floor,
   };
@@ -245,7 +261,14 @@ export async function meshWideChange(profile: BenchProfile): Promise<ScenarioRes
 export async function reconnectStorm(profile: BenchProfile): Promise<ScenarioResult> {
   const results: Partial<Record<ServerKind, Measurement>> = {};
   for (const server of SERVERS) {
-    const fleet = await Fleet.start({ server, spec: profile.mesh, proxies: profile.t4Proxies, workers: profile.workers, debounceMs: profile.debounceMs });
+    const fleet = await Fleet.start({
+      server,
+      variant: profile.variant,
+      spec: profile.mesh,
+      proxies: profile.t4Proxies,
+      workers: profile.workers,
+      debounceMs: profile.debounceMs,
+    });
     try {
       const before = await fleet.usage();
       const durations: number[] = [];
@@ -272,7 +295,7 @@ export async function reconnectStorm(profile: BenchProfile): Promise<ScenarioRes
   }
   return {
     id: 'T4',
-    title: `reconnect storm, ${profile.t4Proxies} proxies: first connect to last fully ACKed`,
+    title: `reconnect storm, ${profile.t4Proxies} ${profile.variant} proxies: first connect to last fully ACKed`,
     unit: 'ms',
     target: '<= 15000 ms',
     limit: 15_000,
@@ -338,7 +361,7 @@ export async function sustainedChanges(profile: BenchProfile): Promise<ScenarioR
   }
   return {
     id: 'T5',
-    title: `${profile.t5ChangesPerSecond} endpoint changes/s for ${profile.t5Seconds} s, ${profile.t5Proxies} streams: change to ACK per stream`,
+    title: `${profile.t5ChangesPerSecond} endpoint changes/s for ${profile.t5Seconds} s, ${profile.t5Proxies} ${profile.variant} streams: change to ACK per stream`,
     unit: 'ms',
     target: 'p99 <= 2000 ms, server < 1.6 cores',
     limit: 2000,
@@ -391,9 +414,9 @@ export async function encodeAssignment(profile: BenchProfile, size: number): Pro
 }
 
 /** Bytes a state-of-the-world stream receives for one endpoint change, against the changed resource. */
-export async function bytesPerChange(profile: BenchProfile): Promise<ScenarioResult> {
+export async function bytesPerChange(profile: BenchProfile, variant: XdsVariant): Promise<ScenarioResult> {
   const proxies = 4;
-  const fleet = await connectedFleet('meridian', profile.mesh, proxies, profile);
+  const fleet = await connectedFleet('meridian', profile.mesh, proxies, profile, variant);
   try {
     const before = await fleet.counters();
     const index = 1;
@@ -413,9 +436,10 @@ export async function bytesPerChange(profile: BenchProfile): Promise<ScenarioRes
     const resourceBytes = encodeResource(TYPE_URL.clusterLoadAssignment, changed.name, changed.message).body.length;
     return {
       id: 'bytes',
-      title: `bytes per stream for one endpoint change, ${profile.mesh.services} services (SotW)`,
+      title: `bytes per stream for one endpoint change, ${profile.mesh.services} services, ${variant}`,
       unit: 'bytes',
-      target: `none for SotW; delta <= ${2 * resourceBytes} bytes`,
+      target: variant === 'delta' ? `<= 2x the changed resource (${2 * resourceBytes})` : 'none for SotW; reported',
+      limit: variant === 'delta' ? 2 * resourceBytes : undefined,
       meridian: {
         median: received,
         p99: received,

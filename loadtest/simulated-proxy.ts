@@ -19,8 +19,12 @@ export interface ProxyTarget {
   minRouteGeneration?: number;
 }
 
+/** State of the world or delta (incremental) xDS, both over ADS. */
+export type XdsVariant = 'sotw' | 'delta';
+
 export interface SimulatedProxyOptions {
   address: string;
+  variant: XdsVariant;
   nodeId: string;
   locality: Locality;
   /** Shared by every proxy of the process. */
@@ -40,6 +44,8 @@ interface TypeState {
   /** The names the last ACKed response answered; differs from `namesKey` while a request is out. */
   ackedNamesKey?: string;
   acked?: AggregateFacts;
+  /** Delta only: facts of each resource the proxy holds, by name. */
+  held?: Map<string, ResourceFacts>;
 }
 
 /** Facts of every resource in one response. */
@@ -60,6 +66,7 @@ export interface ProxyCounters {
 }
 
 const ADS_PATH = XDS_SERVICES[0].path;
+const DELTA_ADS_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources';
 const DEPENDENT_TYPE: Partial<Record<TypeUrl, TypeUrl>> = {
   [TYPE_URL.cluster]: TYPE_URL.clusterLoadAssignment,
   [TYPE_URL.listener]: TYPE_URL.routeConfiguration,
@@ -67,12 +74,14 @@ const DEPENDENT_TYPE: Partial<Record<TypeUrl, TypeUrl>> = {
 
 let requestType: protobuf.Type | undefined;
 let responseType: protobuf.Type | undefined;
+let deltaRequestType: protobuf.Type | undefined;
+let deltaResponseType: protobuf.Type | undefined;
 
 /**
- * One simulated Envoy on its own HTTP/2 connection with one state-of-the-world ADS stream. Like
- * Envoy, it subscribes to every Cluster and Listener, then to the ClusterLoadAssignments and
- * RouteConfigurations that those name, and ACKs each response with its version and nonce as soon
- * as it has read it.
+ * One simulated Envoy on its own HTTP/2 connection with one ADS stream, state of the world or
+ * delta. Like Envoy, it subscribes to every Cluster and Listener, then to the
+ * ClusterLoadAssignments and RouteConfigurations that those name, and ACKs each response with its
+ * nonce (and, for SotW, its version) as soon as it has read it.
  *
  * NOTE: it ACKs every response. It never NACKs, and it does not warm clusters before ACKing, so
  * it replies faster than an Envoy that applies each update.
@@ -94,6 +103,8 @@ export class SimulatedProxy {
   constructor(private readonly options: SimulatedProxyOptions) {
     requestType ??= messageType('envoy.service.discovery.v3.DiscoveryRequest');
     responseType ??= messageType('envoy.service.discovery.v3.DiscoveryResponse');
+    deltaRequestType ??= messageType('envoy.service.discovery.v3.DeltaDiscoveryRequest');
+    deltaResponseType ??= messageType('envoy.service.discovery.v3.DeltaDiscoveryResponse');
     // A local subchannel pool gives every proxy its own connection, as separate Envoys have.
     this.client = new grpc.Client(options.address, grpc.credentials.createInsecure(), {
       'grpc.use_local_subchannel_pool': 1,
@@ -108,9 +119,11 @@ export class SimulatedProxy {
   /** Opens the ADS stream and subscribes to every Cluster and Listener. */
   start(): void {
     this.connectedAt = wallClockMs();
-    const call = this.client.makeBidiStreamRequest(ADS_PATH, (bytes: Buffer) => bytes, (bytes: Buffer) => bytes);
+    const delta = this.options.variant === 'delta';
+    const path = delta ? DELTA_ADS_PATH : ADS_PATH;
+    const call = this.client.makeBidiStreamRequest(path, (bytes: Buffer) => bytes, (bytes: Buffer) => bytes);
     this.call = call;
-    call.on('data', (bytes: Buffer) => this.onResponse(bytes));
+    call.on('data', (bytes: Buffer) => (delta ? this.onDeltaResponse(bytes) : this.onResponse(bytes)));
     call.on('status', (status: grpc.StatusObject) => {
       this.endStatus = status;
     });
@@ -145,9 +158,29 @@ export class SimulatedProxy {
       state = { names: [], namesKey: '', ackedVersion: '', ackedNonce: '' };
       this.types.set(typeUrl, state);
     }
+    const previous = new Set(state.names);
     state.names = names;
     state.namesKey = names.join('\n');
-    this.send(typeUrl, state, withNode);
+    if (this.options.variant === 'sotw') {
+      this.send(typeUrl, state, withNode);
+      return;
+    }
+    const current = new Set(names);
+    this.sendDelta(typeUrl, {
+      resource_names_subscribe: names.filter((name) => !previous.has(name)),
+      resource_names_unsubscribe: [...previous].filter((name) => !current.has(name)),
+      ...(withNode ? { node: this.nodeMessage() } : {}),
+    });
+  }
+
+  private nodeMessage(): object {
+    const { region, zone, subZone } = this.options.locality;
+    return { id: this.options.nodeId, cluster: 'bench', user_agent_name: 'envoy', locality: { region, zone, sub_zone: subZone } };
+  }
+
+  private sendDelta(typeUrl: TypeUrl, fields: Record<string, unknown>): void {
+    const request = { type_url: typeUrl, ...fields };
+    this.call?.write(Buffer.from(deltaRequestType!.encode(deltaRequestType!.fromObject(request)).finish()));
   }
 
   private send(typeUrl: TypeUrl, state: TypeState, withNode = false): void {
@@ -157,15 +190,7 @@ export class SimulatedProxy {
       response_nonce: state.ackedNonce,
       resource_names: state.names,
     };
-    if (withNode) {
-      const { region, zone, subZone } = this.options.locality;
-      request.node = {
-        id: this.options.nodeId,
-        cluster: 'bench',
-        user_agent_name: 'envoy',
-        locality: { region, zone, sub_zone: subZone },
-      };
-    }
+    if (withNode) request.node = this.nodeMessage();
     this.call?.write(Buffer.from(requestType!.encode(requestType!.fromObject(request)).finish()));
   }
 
@@ -175,9 +200,7 @@ export class SimulatedProxy {
     const typeUrl = response.type_url as TypeUrl;
     const state = this.types.get(typeUrl);
     if (!state) return;
-    this.counters.responses++;
-    this.counters.responseBytes += bytes.length;
-    this.counters.bytesByType[typeUrl] = (this.counters.bytesByType[typeUrl] ?? 0) + bytes.length;
+    this.countResponse(typeUrl, bytes.length);
 
     const resources = response.resources as { value: Uint8Array }[];
     const key = `${typeUrl}|${response.version_info}|${resources.length}|${state.namesKey.length}`;
@@ -187,17 +210,59 @@ export class SimulatedProxy {
     state.ackedNamesKey = state.namesKey;
     const previousMarker = state.acked?.marker ?? 0;
     state.acked = facts;
-
-    // Like Envoy: subscribe to what the new resources depend on, then ACK.
-    const dependentType = DEPENDENT_TYPE[typeUrl];
-    if (dependentType) {
-      const names = [...new Set(facts.dependencies)].sort();
-      const dependent = this.types.get(dependentType);
-      if (!dependent || dependent.namesKey !== names.join('\n')) this.subscribe(dependentType, names, false);
-    }
+    this.subscribeDependencies(typeUrl, facts);
     this.send(typeUrl, state);
-    this.counters.acks++;
+    this.afterAck(typeUrl, facts, previousMarker);
+  }
 
+  /** Like Envoy: subscribes to what new Clusters and Listeners name, before it ACKs them. */
+  private subscribeDependencies(typeUrl: TypeUrl, facts: AggregateFacts): void {
+    const dependentType = DEPENDENT_TYPE[typeUrl];
+    if (!dependentType) return;
+    const names = [...new Set(facts.dependencies)].sort();
+    const dependent = this.types.get(dependentType);
+    if (!dependent || dependent.namesKey !== names.join('\n')) this.subscribe(dependentType, names, false);
+  }
+
+  /**
+   * Handles a delta response: applies its resources and removals to what the proxy holds,
+   * subscribes to new dependencies, and ACKs it with its nonce.
+   */
+  private onDeltaResponse(bytes: Buffer): void {
+    /* eslint-disable-next-line @typescript-eslint/no-explicit-any -- decoded protobufjs message */
+    const response = deltaResponseType!.decode(bytes) as any;
+    const typeUrl = response.type_url as TypeUrl;
+    const state = this.types.get(typeUrl);
+    if (!state) return;
+    this.countResponse(typeUrl, bytes.length);
+
+    state.held ??= new Map();
+    for (const resource of response.resources as { name: string; version: string; resource?: { value: Uint8Array } }[]) {
+      if (!resource.resource) continue;
+      state.held.set(resource.name, this.options.facts.get(`${typeUrl}|${resource.name}|${resource.version}`, typeUrl, resource.resource.value));
+    }
+    for (const name of response.removed_resources as string[]) state.held.delete(name);
+
+    const facts: AggregateFacts = { dependencies: [], http2: 0, marker: 0, generation: Number.POSITIVE_INFINITY };
+    for (const held of state.held.values()) mergeFacts(facts, held);
+    if (!Number.isFinite(facts.generation)) facts.generation = 0;
+    state.ackedNonce = response.nonce;
+    state.ackedNamesKey = state.namesKey;
+    const previousMarker = state.acked?.marker ?? 0;
+    state.acked = facts;
+    this.subscribeDependencies(typeUrl, facts);
+    this.sendDelta(typeUrl, { response_nonce: response.nonce });
+    this.afterAck(typeUrl, facts, previousMarker);
+  }
+
+  private countResponse(typeUrl: string, bytes: number): void {
+    this.counters.responses++;
+    this.counters.responseBytes += bytes;
+    this.counters.bytesByType[typeUrl] = (this.counters.bytesByType[typeUrl] ?? 0) + bytes;
+  }
+
+  private afterAck(typeUrl: TypeUrl, facts: AggregateFacts, previousMarker: number): void {
+    this.counters.acks++;
     const now = wallClockMs();
     if (typeUrl === TYPE_URL.clusterLoadAssignment && facts.marker > previousMarker) this.options.onMarker?.(previousMarker, facts.marker, now);
     if (this.syncedAt === undefined && this.isSynced()) {
@@ -211,13 +276,7 @@ export class SimulatedProxy {
     const cached = aggregateCache.get(key);
     if (cached) return cached;
     const aggregate: AggregateFacts = { dependencies: [], http2: 0, marker: 0, generation: Number.POSITIVE_INFINITY };
-    resources.forEach((resource, index) => {
-      const facts: ResourceFacts = this.options.facts.get(`${key}|${index}`, typeUrl, resource.value);
-      aggregate.dependencies.push(...facts.dependencies);
-      aggregate.http2 += facts.http2;
-      aggregate.marker = Math.max(aggregate.marker, facts.marker);
-      aggregate.generation = Math.min(aggregate.generation, facts.generation);
-    });
+    resources.forEach((resource, index) => mergeFacts(aggregate, this.options.facts.get(`${key}|${index}`, typeUrl, resource.value)));
     if (!Number.isFinite(aggregate.generation)) aggregate.generation = 0;
     if (aggregateCache.size > 10_000) aggregateCache.clear();
     aggregateCache.set(key, aggregate);
@@ -242,6 +301,13 @@ export class SimulatedProxy {
     if (target.minRouteGeneration !== undefined && facts(TYPE_URL.routeConfiguration).generation < target.minRouteGeneration) return;
     this.reachedTargetAt = now;
   }
+}
+
+function mergeFacts(aggregate: AggregateFacts, facts: ResourceFacts): void {
+  aggregate.dependencies.push(...facts.dependencies);
+  aggregate.http2 += facts.http2;
+  aggregate.marker = Math.max(aggregate.marker, facts.marker);
+  aggregate.generation = Math.min(aggregate.generation, facts.generation);
 }
 
 /** Facts of whole responses, shared by the proxies of one process. */

@@ -2,17 +2,25 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TYPE_URL } from '../../xds';
 import { Fleet, type ServerKind } from '../../loadtest/fleet';
+import type { XdsVariant } from '../../loadtest/simulated-proxy';
 import { endpointsOf, serviceNameOf, type FleetSpec } from '../../loadtest/fleet-config';
 
 const SPEC: FleetSpec = { services: 3, endpointsPerService: 2, regions: 2, zonesPerRegion: 1 };
 const PROXIES = 4;
 const WAIT_MS = 20_000;
 
-// Each server kind runs the same checks: every simulated proxy ACKs every type, then follows an
-// edit of the config files and an update through the benchmark's discovery source.
-for (const server of ['meridian', 'floor'] as ServerKind[]) {
-  test(`fleet on ${server} syncs and follows changes`, async () => {
-    const fleet = await Fleet.start({ server, spec: SPEC, proxies: PROXIES, workers: 2, debounceMs: 20 });
+const CASES: [ServerKind, XdsVariant][] = [
+  ['meridian', 'sotw'],
+  ['meridian', 'delta'],
+  ['floor', 'sotw'],
+  ['floor', 'delta'],
+];
+
+// Each server and variant runs the same checks: every simulated proxy ACKs every type, then
+// follows an edit of the config files and an update through the benchmark's discovery source.
+for (const [server, variant] of CASES) {
+  test(`fleet on ${server} ${variant} follows changes`, async () => {
+    const fleet = await Fleet.start({ server, variant, spec: SPEC, proxies: PROXIES, workers: 2, debounceMs: 20 });
     try {
       await fleet.connect(0);
       const synced = await fleet.waitSynced(WAIT_MS);
@@ -53,19 +61,21 @@ for (const server of ['meridian', 'floor'] as ServerKind[]) {
   });
 }
 
-test('fleet follows a mesh-wide change', async () => {
-  const fleet = await Fleet.start({ server: 'meridian', spec: SPEC, proxies: 2, workers: 1, debounceMs: 20 });
-  try {
-    await fleet.connect(0);
-    assert.equal((await fleet.waitSynced(WAIT_MS)).missing, 0);
+for (const variant of ['sotw', 'delta'] as XdsVariant[]) {
+  test(`fleet follows a mesh-wide ${variant} change`, async () => {
+    const fleet = await Fleet.start({ server: 'meridian', variant, spec: SPEC, proxies: 2, workers: 1, debounceMs: 20 });
+    try {
+      await fleet.connect(0);
+      assert.equal((await fleet.waitSynced(WAIT_MS)).missing, 0);
 
-    // Every Cluster gains HTTP/2 options and every virtual host a generation hostname.
-    fleet.state.protocol = 'grpc';
-    fleet.state.hostnameGeneration = 1;
-    await fleet.setTarget({ http2Clusters: SPEC.services, minRouteGeneration: 1 });
-    await fleet.applyFileChange(['services', 'policies']);
-    assert.equal((await fleet.waitTarget(WAIT_MS)).missing, 0);
-  } finally {
-    await fleet.stop();
-  }
-});
+      // Every Cluster gains HTTP/2 options and every virtual host a generation hostname.
+      fleet.state.protocol = 'grpc';
+      fleet.state.hostnameGeneration = 1;
+      await fleet.setTarget({ http2Clusters: SPEC.services, minRouteGeneration: 1 });
+      await fleet.applyFileChange(['services', 'policies']);
+      assert.equal((await fleet.waitTarget(WAIT_MS)).missing, 0);
+    } finally {
+      await fleet.stop();
+    }
+  });
+}
