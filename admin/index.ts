@@ -23,3 +23,5 @@ export { registerPolicyRoutes, parseLocality, POLICY_ROUTES, POLICY_BODY_LIMIT_B
 export type { PolicyWorkflow } from './policy-routes';
 export { registerHealthRoutes, HEALTH_ROUTES } from './health-routes';
 export type { HealthProvider } from './health-routes';
+export { NackLog } from './nack-log';
+export type { NackEntry, NackLogOptions, NackProvider, NackSource, RejectedResourceEntry } from './nack-log';

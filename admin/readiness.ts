@@ -10,6 +10,13 @@ export interface Readiness {
   sources: SourceReadiness[];
   /** Reason the control plane is not ready, absent when it is ready. */
   reason?: string;
+  /**
+   * Where the served snapshots come from: `computed` from synced sources, `restored` from the
+   * last known good file while sources sync, or `sync-timeout` from the sources that synced in time.
+   */
+  servingFrom?: 'computed' | 'restored' | 'sync-timeout';
+  /** What an operator should know about `servingFrom`, when it is not `computed`. */
+  detail?: string;
 }
 
 /**

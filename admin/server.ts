@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import { parseListenAddress, type ListenAddress } from './address';
 import { providerFailed, routeNotFound, toAdminError } from './errors';
 import type { Logger } from './logging';
+import type { NackProvider } from './nack-log';
 import { registerHealthRoutes, type HealthProvider } from './health-routes';
 import { registerPolicyRoutes, type PolicyWorkflow } from './policy-routes';
 import type { Readiness } from './readiness';
@@ -27,6 +28,8 @@ export interface AdminServerOptions {
   policyWorkflow?: PolicyWorkflow;
   /** Serves GET /debug/health and /debug/latency from the prober mesh when set. */
   health?: HealthProvider;
+  /** Serves GET /debug/nacks: recorded NACKs with the policy YAML of each rejected resource. */
+  nacks?: NackProvider;
 }
 
 export type AdminServer = FastifyInstance;
@@ -43,6 +46,7 @@ interface SyncQuery {
  *   GET /metrics        Prometheus text of the injected registry
  *   GET /debug/sync     {"proxies": ProxySyncStatus[]}, optionally `?node=ID`
  *   GET /debug/config   the injected configuration summary
+ *   GET /debug/nacks    {"nacks": NackEntry[]}, newest first, optionally `?node=ID`, when `nacks` is set
  * Every error is JSON `{ code, message }` with a code from ADMIN_ERROR_CODES.
  */
 export function buildAdminServer(options: AdminServerOptions): AdminServer {
@@ -74,6 +78,15 @@ export function buildAdminServer(options: AdminServerOptions): AdminServer {
   });
 
   server.get('/debug/config', async () => callProviderAsync('configuration summary', async () => options.configSummary()));
+
+  const nackProvider = options.nacks;
+  if (nackProvider) {
+    server.get<{ Querystring: SyncQuery }>('/debug/nacks', async (request) => {
+      const nacks = callProvider('NACK log', () => nackProvider.nacks());
+      const node = request.query.node;
+      return { nacks: node === undefined ? nacks : nacks.filter((nack) => nack.nodeId === node) };
+    });
+  }
 
   if (options.policyWorkflow !== undefined) registerPolicyRoutes(server, options.policyWorkflow);
   if (options.health !== undefined) registerHealthRoutes(server, options.health);

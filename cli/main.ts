@@ -37,8 +37,15 @@ Options:
   --log-level LEVEL        fatal, error, warn, info, debug, trace or silent (default ${SERVE_DEFAULTS.logLevel})
   --debounce-ms N          Quiet period after a change before proxies are updated, in
                            milliseconds (default ${SERVE_DEFAULTS.debounceMs})
-  --state-dir DIR          Folder for the policy revisions, kept across restarts
-                           (default ${SERVE_DEFAULTS.stateDir} in the working folder)
+  --state-dir DIR          Folder for the policy revisions and the last known good snapshot, kept
+                           across restarts (default ${SERVE_DEFAULTS.stateDir} in the working folder)
+  --max-delay-ms N         Maximum time a change waits while further changes keep arriving, in
+                           milliseconds (default ${SERVE_DEFAULTS.maxDelayMs})
+  --sync-timeout-ms N      Maximum wait at start for discovery sources to sync, in milliseconds;
+                           meanwhile proxies get the last known good snapshot (default ${SERVE_DEFAULTS.syncTimeoutMs})
+  --admission-rate N       New xDS streams served per second during a reconnect storm; 0 turns
+                           pacing off (default ${SERVE_DEFAULTS.admissionRate})
+  --admission-burst N      New xDS streams served at once before pacing starts (default ${SERVE_DEFAULTS.admissionBurst})
   -h, --help               Print this help`;
 
 const VALIDATE_USAGE = `Usage: meridian validate PATH...
@@ -60,6 +67,10 @@ const SERVE_OPTIONS: ParseArgsConfig['options'] = {
   'log-level': { type: 'string' },
   'debounce-ms': { type: 'string' },
   'state-dir': { type: 'string' },
+  'max-delay-ms': { type: 'string' },
+  'sync-timeout-ms': { type: 'string' },
+  'admission-rate': { type: 'string' },
+  'admission-burst': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -106,6 +117,12 @@ export async function main(argv: string[]): Promise<number> {
           logLevel: (values['log-level'] as string | undefined) ?? SERVE_DEFAULTS.logLevel,
           debounceMs: debounce === undefined ? SERVE_DEFAULTS.debounceMs : parseMilliseconds(debounce, '--debounce-ms'),
           stateDir: (values['state-dir'] as string | undefined) ?? SERVE_DEFAULTS.stateDir,
+          maxDelayMs: optionalMilliseconds(values['max-delay-ms'], '--max-delay-ms') ?? SERVE_DEFAULTS.maxDelayMs,
+          syncTimeoutMs: optionalMilliseconds(values['sync-timeout-ms'], '--sync-timeout-ms') ?? SERVE_DEFAULTS.syncTimeoutMs,
+          admission: {
+            ratePerSecond: optionalCount(values['admission-rate'], '--admission-rate', 0) ?? SERVE_DEFAULTS.admissionRate,
+            burst: optionalCount(values['admission-burst'], '--admission-burst', 1) ?? SERVE_DEFAULTS.admissionBurst,
+          },
         });
       }
       case 'prober':
@@ -143,6 +160,19 @@ function parseMilliseconds(text: string, option: string): number {
     throw new UsageError(`invalid ${option} "${text}": expected a whole number of milliseconds from 0 to 60000`);
   }
   return value;
+}
+
+function optionalMilliseconds(value: unknown, option: string): number | undefined {
+  return typeof value === 'string' ? parseMilliseconds(value, option) : undefined;
+}
+
+function optionalCount(value: unknown, option: string, minimum: number): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const count = Number(value);
+  if (!/^\d+$/.test(value) || count < minimum || count > 1_000_000) {
+    throw new UsageError(`invalid ${option} "${value}": expected a whole number from ${minimum} to 1000000`);
+  }
+  return count;
 }
 
 export { UsageError };

@@ -1,5 +1,6 @@
 import { createLogger, isLogLevel, LOG_LEVELS } from '../admin';
 import { startMeridian } from '../controller';
+import { DEFAULT_ADMISSION, type AdmissionOptions } from '../xds';
 
 /** Defaults of `meridian serve`. Both servers listen on loopback unless an option sets another address. */
 export const SERVE_DEFAULTS = {
@@ -8,6 +9,10 @@ export const SERVE_DEFAULTS = {
   logLevel: 'info',
   debounceMs: 100,
   stateDir: '.meridian',
+  maxDelayMs: 1000,
+  syncTimeoutMs: 30_000,
+  admissionRate: DEFAULT_ADMISSION.ratePerSecond,
+  admissionBurst: DEFAULT_ADMISSION.burst,
 } as const;
 
 export interface ServeArguments {
@@ -16,8 +21,11 @@ export interface ServeArguments {
   adminAddress: string;
   logLevel: string;
   debounceMs: number;
-  /** Folder of the policy revisions. */
+  /** Folder of the policy revisions and the last known good snapshot. */
   stateDir: string;
+  maxDelayMs?: number;
+  syncTimeoutMs?: number;
+  admission?: AdmissionOptions;
 }
 
 /** Runs the control plane until SIGINT or SIGTERM; resolves with the exit code. */

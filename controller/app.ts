@@ -5,14 +5,16 @@ import {
   closeAdminServer,
   listenAdminServer,
   parseListenAddress,
+  NackLog,
   readinessOf,
   SyncStatusTracker,
   XdsMetrics,
+  type Readiness,
 } from '../admin';
 import { Registry, StaticSource, type DiscoverySource } from '../discovery';
 import { buildResources, checkConsistency, createConfigKinds, PolicyStore, type HealthInput } from '../policy';
-import { PolicyHistory, RevisionStore } from '../store';
-import { SnapshotCache, XdsServer, type TypeUrl } from '../xds';
+import { PolicyHistory, RevisionStore, SnapshotStore } from '../store';
+import { SnapshotCache, XdsServer, type AdmissionOptions, type TypeUrl } from '../xds';
 import { MeshController, type ResourceBuilder } from './controller';
 import { groupKeyOf } from './groups';
 import { createHealthMesh, type HealthMesh } from './health-mesh';
@@ -40,6 +42,16 @@ export interface MeridianOptions {
   stateDir?: string;
   /** How often HDS probers send their results, in milliseconds. Default 1000. */
   healthReportIntervalMs?: number;
+  /** Maximum time a change waits while further changes keep arriving, in milliseconds. Default 1000. */
+  maxDelayMs?: number;
+  /**
+   * Maximum wait for discovery sources to sync, in milliseconds. Until then proxies get the last
+   * known good snapshot from `stateDir`, or wait. After it, snapshots are computed from the
+   * sources that have synced, and the log and `/readyz` say so. Default 30000.
+   */
+  syncTimeoutMs?: number;
+  /** Pacing of the first response of new xDS streams. Default: the xDS server's default. */
+  admission?: AdmissionOptions;
 }
 
 /** A started control plane. */
@@ -89,7 +101,14 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
   const metrics = new XdsMetrics({ registry: metricsRegistry });
   const syncStatus = new SyncStatusTracker();
   const cache = new SnapshotCache(groupKeyOf);
-  const xds = new XdsServer({ cache, logger: log.child({ component: 'xds' }), hooks: [metrics, syncStatus] });
+  const nackLog = new NackLog({ sourceOf: (group, typeUrl, name) => controller.originOf(group, typeUrl, name) });
+  const xds = new XdsServer({
+    cache,
+    logger: log.child({ component: 'xds' }),
+    hooks: [metrics, syncStatus, nackLog],
+    admission: options.admission,
+  });
+  const snapshotStore = options.stateDir === undefined ? undefined : new SnapshotStore({ stateDir: options.stateDir, logger: log });
   const health = createHealthMesh({
     registry,
     policies,
@@ -107,17 +126,24 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
     build: buildWithPolicyEngine(health.input),
     logger: log.child({ component: 'controller' }),
     debounceMs: options.debounceMs,
+    maxDelayMs: options.maxDelayMs,
+    onPublished: (group) => {
+      const snapshot = cache.getSnapshot(group);
+      if (snapshot) snapshotStore?.save(group, snapshot);
+    },
   });
   registry.onChange(() => metrics.observeRegistry(registry.snapshot()));
 
+  const warmStart = { restoredGroups: 0, syncTimedOut: false };
   const admin = buildAdminServer({
     readiness: () => {
       const readiness = readinessOf([{ name: source.name, synced: source.synced }]);
       if (readiness.ready && !policies.synced) {
         return { ...readiness, ready: false, reason: 'waiting for a valid set of traffic policies' };
       }
-      return readiness;
+      return describeWarmStart(readiness, warmStart, snapshotStore?.location, options.syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS);
     },
+    nacks: nackLog,
     syncStatus,
     configSummary: () => summarize(registry, policies),
     registry: metricsRegistry,
@@ -127,7 +153,30 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
   });
 
   controller.start();
-  await registry.start();
+  const restored = (await snapshotStore?.load()) ?? new Map();
+  for (const [group, snapshot] of restored) {
+    try {
+      cache.setSnapshot(group, snapshot);
+      warmStart.restoredGroups++;
+    } catch (error) {
+      log.warn({ group, err: error }, 'restored snapshot rejected');
+    }
+  }
+  const syncTimeoutMs = options.syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS;
+  const syncTimer = setTimeout(() => {
+    if (registry.synced()) return;
+    warmStart.syncTimedOut = true;
+    log.warn({ syncTimeoutMs, restoredGroups: warmStart.restoredGroups }, 'discovery sync timed out; serving from the sources that have synced');
+    controller.serveUnsynced();
+  }, syncTimeoutMs);
+  syncTimer.unref();
+  const registryStarted = registry.start().then(
+    () => controller.recomputeAll(),
+    (error: unknown) => log.error({ err: error }, 'discovery start failed'),
+  );
+  // With a restored snapshot, proxies are served at once and discovery catches up behind them.
+  if (warmStart.restoredGroups === 0) await Promise.race([registryStarted, delay(syncTimeoutMs)]);
+  else log.info({ restoredGroups: warmStart.restoredGroups, file: snapshotStore?.location }, 'serving the last known good snapshot until discovery syncs');
   await history.start();
   metrics.observeRegistry(registry.snapshot());
   controller.recomputeAll();
@@ -159,12 +208,48 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
     controller,
     health,
     close: async () => {
+      clearTimeout(syncTimer);
       controller.stop();
+      await snapshotStore?.flush();
       health.close();
       await Promise.all([xds.close(500), closeAdminServer(admin), registry.stop(), history.close()]);
       log.info('meridian stopped');
     },
   };
+}
+
+/** Resolves after `ms` without keeping the process alive. */
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** Default of `MeridianOptions.syncTimeoutMs`. */
+export const DEFAULT_SYNC_TIMEOUT_MS = 30_000;
+
+/** Adds to the readiness where the served snapshots come from during and after a warm start. */
+function describeWarmStart(
+  readiness: Readiness,
+  warmStart: { restoredGroups: number; syncTimedOut: boolean },
+  file: string | undefined,
+  syncTimeoutMs: number,
+): Readiness {
+  const synced = readiness.sources.every((source) => source.synced);
+  if (synced) return { ...readiness, servingFrom: 'computed' };
+  if (warmStart.syncTimedOut) {
+    return {
+      ...readiness,
+      servingFrom: 'sync-timeout',
+      detail: `discovery sources did not sync within ${syncTimeoutMs} ms; serving from the sources that have synced`,
+    };
+  }
+  if (warmStart.restoredGroups > 0) {
+    return {
+      ...readiness,
+      servingFrom: 'restored',
+      detail: `serving the last known good snapshot of ${warmStart.restoredGroups} proxy groups from ${file} until discovery sources sync`,
+    };
+  }
+  return readiness;
 }
 
 function summarize(registry: Registry, policies: PolicyStore) {

@@ -22,6 +22,16 @@ export interface PolicyView {
 export interface ComputedResource {
   name: string;
   message: object;
+  /** The policy document the resource came from, for NACK reports. Undefined when shared. */
+  origin?: ResourceSource;
+}
+
+/** A policy document and its position, where a resource came from. */
+export interface ResourceSource {
+  policy: string;
+  file: string;
+  line: number;
+  column: number;
 }
 
 /** Computes every resource for one client profile, and the consistency problems of the result. */
@@ -48,6 +58,11 @@ export interface ControllerOptions {
   debounceMs?: number;
   /** Maximum time a change waits while further changes keep arriving, in milliseconds. Default 1000. */
   maxDelayMs?: number;
+  /**
+   * Called after a group's snapshot is published from synced discovery sources, for example to
+   * save it as the last known good state. Not called for snapshots published by serveUnsynced.
+   */
+  onPublished?: (group: string) => void;
 }
 
 /**
@@ -64,6 +79,9 @@ export class MeshController {
   private timer?: NodeJS.Timeout;
   private firstPendingAt?: number;
   private stopped = false;
+  private unsynced = false;
+  /** Origins of the resources of each group's latest snapshot, by `typeUrl\0name`. */
+  private readonly origins = new Map<string, Map<string, ResourceSource>>();
   /** Snapshot computations since start, for tests and metrics. */
   computations = 0;
 
@@ -83,6 +101,20 @@ export class MeshController {
     this.stopped = true;
     clearTimeout(this.timer);
     for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
+  }
+
+  /**
+   * Publishes from the registry as it is, even before every discovery source has synced. Used
+   * when the sync timeout has passed, so that proxies get what the synced sources provide.
+   */
+  serveUnsynced(): void {
+    this.unsynced = true;
+    this.recomputeAll();
+  }
+
+  /** Returns the policy document that produced a resource of a group's latest snapshot. */
+  originOf(group: string, typeUrl: string, name: string): ResourceSource | undefined {
+    return this.origins.get(group)?.get(`${typeUrl}\0${name}`);
   }
 
   /** Recomputes every known group now, skipping the debounce. */
@@ -114,7 +146,8 @@ export class MeshController {
   /** Computes and publishes the snapshot of one group; keeps the old one when that fails. */
   private publish(group: string): void {
     const { registry, policies, cache, build } = this.options;
-    if (!registry.synced()) {
+    const synced = registry.synced();
+    if (!synced && !this.unsynced) {
       this.log.debug({ group }, 'snapshot deferred until discovery has synced');
       return;
     }
@@ -133,9 +166,21 @@ export class MeshController {
       for (const [typeUrl, list] of resources) byType.set(typeUrl, list.map((resource) => this.encode(typeUrl, resource)));
       cache.setSnapshot(group, buildSnapshot(byType, cause));
       this.computations++;
+      this.recordOrigins(group, resources);
+      if (synced) this.options.onPublished?.(group);
     } catch (error) {
       this.log.error({ group, cause, err: error }, 'snapshot computation failed; proxies keep the previous one');
     }
+  }
+
+  private recordOrigins(group: string, resources: ReadonlyMap<TypeUrl, readonly ComputedResource[]>): void {
+    const origins = new Map<string, ResourceSource>();
+    for (const [typeUrl, list] of resources) {
+      for (const resource of list) {
+        if (resource.origin) origins.set(`${typeUrl}\0${resource.name}`, resource.origin);
+      }
+    }
+    this.origins.set(group, origins);
   }
 
   /**

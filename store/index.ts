@@ -9,3 +9,4 @@ export {
   type ListedRevision,
   type PolicyPreview,
 } from './policy-history';
+export { SnapshotStore, SNAPSHOT_FILE, type SnapshotStoreOptions } from './snapshot-store';
