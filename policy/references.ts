@@ -21,6 +21,42 @@ export function checkPolicyReferences(set: DocumentSet, report: SetReporter): vo
   // Regions of services that failed validation are unknown, so regions are checked only when every service is valid.
   if (set.isComplete(SERVICE_ENDPOINTS_KIND)) checkRegions(policies, knownRegions(set), report);
   checkHostnames(policies, report);
+  checkPolicyServices(policies, report);
+  checkSubsetLabels(policies, set, report);
+}
+
+/** Reports a second policy for a service, which would otherwise be skipped silently when resources are built. */
+function checkPolicyServices(policies: readonly ValidatedDocument<TrafficPolicy>[], report: SetReporter): void {
+  const owners = new Map<string, TrafficPolicy>();
+  for (const { value: policy, document } of policies) {
+    const owner = owners.get(policy.service);
+    if (owner === undefined) {
+      owners.set(policy.service, policy);
+      continue;
+    }
+    const where = `${owner.source.file}:${owner.source.line}:${owner.source.column}`;
+    report('MERIDIAN_CONFIG_CONFLICTING_POLICY', document, 'spec.service', `service "${policy.service}" already has TrafficPolicy "${owner.name}" (${where})`, {
+      value: policy.service,
+      fix: `merge this policy into "${owner.name}"; use spec.overrides for settings of some proxies only`,
+    });
+  }
+}
+
+/** Warns about subsets whose labels match no endpoint of the policy's service. */
+function checkSubsetLabels(policies: readonly ValidatedDocument<TrafficPolicy>[], set: DocumentSet, report: SetReporter): void {
+  const services = new Map(set.of(serviceEndpointsKind).map((entry) => [entry.name, entry.value]));
+  for (const { value: policy, document } of policies) {
+    const service = services.get(policy.service);
+    if (service === undefined) continue;
+    policy.subsets.forEach((subset, index) => {
+      const matches = service.endpoints.some((endpoint) => Object.entries(subset.labels).every(([key, value]) => endpoint.labels[key] === value));
+      if (matches) return;
+      const labels = Object.entries(subset.labels).map(([key, value]) => `${key}=${value}`).join(', ');
+      report('MERIDIAN_CONFIG_EMPTY_SUBSET', document, `spec.subsets[${index}].labels`, `subset "${subset.name}" selects no endpoint of service "${policy.service}" (labels ${labels})`, {
+        value: subset.labels,
+      });
+    });
+  }
 }
 
 function checkServices(policies: readonly ValidatedDocument<TrafficPolicy>[], services: readonly string[], report: SetReporter): void {

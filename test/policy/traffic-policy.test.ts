@@ -207,7 +207,15 @@ describe('TrafficPolicy validation', () => {
     const canary = replaceLine(replaceLine(POLICY_LINES, 4, '  name: checkout-canary'), 7, '  hostnames: [canary, checkout]');
     const text = `${yaml(...POLICY_LINES)}---\n${withServices(canary)}`;
     const found = validateText(text, createConfigKinds()).map(summarize);
+    // Two policies for one service conflict as well, whatever their hostnames.
     assert.deepEqual(found, [
+      {
+        code: 'MERIDIAN_CONFIG_CONFLICTING_POLICY',
+        line: 19,
+        column: 12,
+        path: 'spec.service',
+        message: 'service "checkout.shop" already has TrafficPolicy "checkout" (meridian.yaml:1:1)',
+      },
       {
         code: 'MERIDIAN_CONFIG_DUPLICATE_HOSTNAME',
         line: 20,
