@@ -62,14 +62,16 @@ const FULL: BenchProfile = {
 
 const SCENARIOS = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'bytes'] as const;
 
-const USAGE = `usage: npm run bench -- [--quick] [--only T1,T2,...] [--variant sotw|delta] [--t5-seconds N] [--out FILE]
+const USAGE = `usage: npm run bench -- [--quick] [--only T1,T2,...] [--variant sotw|delta] [--proxies N] [--t5-seconds N] [--out FILE] [--profile-dir DIR]
 
 Runs the fleet benchmark: simulated Envoy streams against Meridian and against a bare gRPC floor.
   --quick          small sizes for CI, under two minutes; the default is the full sizes
   --only LIST      comma-separated scenarios to run, from ${SCENARIOS.join(', ')}; default all
   --variant V      xDS variant of T1, T2, T4 and T5: sotw (default) or delta; T3 and bytes run both
+  --proxies N      number of simulated proxies in T1 to T5 instead of the mode's sizes
   --t5-seconds N   duration of T5 in seconds; default 10 (quick) or 600 (full)
   --out FILE       also write the results as JSON to FILE
+  --profile-dir D  write a V8 CPU profile (.cpuprofile) of every server process into folder D
 `;
 
 /** Soft limit on open files of this process, from /proc; undefined where /proc is missing. */
@@ -101,8 +103,10 @@ async function main(): Promise<number> {
         quick: { type: 'boolean', default: false },
         only: { type: 'string' },
         't5-seconds': { type: 'string' },
+        proxies: { type: 'string' },
         variant: { type: 'string', default: 'sotw' },
         out: { type: 'string' },
+        'profile-dir': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -124,11 +128,20 @@ async function main(): Promise<number> {
     }
     profile.t5Seconds = seconds;
   }
+  if (values.proxies !== undefined) {
+    const proxies = Number(values.proxies);
+    if (!Number.isInteger(proxies) || proxies < 1 || proxies > 50_000) {
+      process.stderr.write(`bench: invalid --proxies "${values.proxies}": expected a whole number from 1 to 50000\n`);
+      return 2;
+    }
+    Object.assign(profile, { t1Proxies: proxies, t2Proxies: [proxies], t3Proxies: proxies, t4Proxies: proxies, t5Proxies: proxies });
+  }
   if (values.variant !== 'sotw' && values.variant !== 'delta') {
     process.stderr.write(`bench: invalid --variant "${values.variant}": expected sotw or delta\n`);
     return 2;
   }
   profile.variant = values.variant;
+  profile.profileDir = values['profile-dir'];
   const only = new Set(values.only ? values.only.split(',').map((name) => name.trim()) : SCENARIOS);
   const unknown = [...only].filter((name) => !(SCENARIOS as readonly string[]).includes(name));
   if (unknown.length > 0) {

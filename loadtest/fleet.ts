@@ -22,6 +22,8 @@ export interface FleetOptions {
   workers: number;
   /** Meridian's file watch and recompute quiet period, in milliseconds. */
   debounceMs: number;
+  /** Write a V8 CPU profile of the server process into this folder when it exits. Default none. */
+  profileDir?: string;
 }
 
 /** Counters summed over the workers. */
@@ -56,7 +58,9 @@ export class Fleet {
   /** Writes the config folder and starts the server; no proxy is connected yet. */
   static async start(options: FleetOptions): Promise<Fleet> {
     const folder = await mkdtemp(join(tmpdir(), 'meridian-bench-'));
-    const server = new ChildRpc(join(__dirname, 'server-process.js'), [options.server], ['--expose-gc']);
+    const execArgv = ['--expose-gc'];
+    if (options.profileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`);
+    const server = new ChildRpc(join(__dirname, 'server-process.js'), [options.server], execArgv);
     const fleet = new Fleet(options, folder, server);
     try {
       await writeFleetConfig(folder, options.spec, fleet.state);

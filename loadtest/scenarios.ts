@@ -65,6 +65,8 @@ export interface BenchProfile {
   t6Runs: number;
   /** Longest wait for a fleet to reach a state, in milliseconds. */
   waitMs: number;
+  /** Folder for V8 CPU profiles of the server processes; none when undefined. */
+  profileDir?: string;
 }
 
 const SERVERS: readonly ServerKind[] = ['meridian', 'floor'];
@@ -100,7 +102,7 @@ async function connectedFleet(
   profile: BenchProfile,
   variant: XdsVariant = profile.variant,
 ): Promise<Fleet> {
-  const fleet = await Fleet.start({ server, variant, spec, proxies, workers: profile.workers, debounceMs: profile.debounceMs });
+  const fleet = await Fleet.start({ server, variant, spec, proxies, workers: profile.workers, debounceMs: profile.debounceMs, profileDir: profile.profileDir });
   try {
     await fleet.connect(setupRampMs(proxies));
     const synced = await fleet.waitSynced(profile.waitMs);
@@ -123,6 +125,7 @@ export async function idleFleet(profile: BenchProfile): Promise<ScenarioResult> 
       proxies: profile.t1Proxies,
       workers: profile.workers,
       debounceMs: profile.debounceMs,
+      profileDir: profile.profileDir,
     });
     try {
       const baseline = await fleet.usage(true);
@@ -268,6 +271,7 @@ export async function reconnectStorm(profile: BenchProfile): Promise<ScenarioRes
       proxies: profile.t4Proxies,
       workers: profile.workers,
       debounceMs: profile.debounceMs,
+      profileDir: profile.profileDir,
     });
     try {
       const before = await fleet.usage();
