@@ -149,9 +149,10 @@ function checkStringContent(rules: RuleBody, value: string, report: Report): voi
   }
 }
 
-// Header rules of PGV: strict follows RFC 7230, loose only forbids NUL, CR and LF.
+// Header rules of PGV: strict follows RFC 7230, loose only forbids NUL, CR and LF. The loose
+// name rule accepts the empty string, as Envoy does for the unset `ClusterWeight.cluster_header`.
 const HEADER_REGEX: Record<string, { strict: RegExp; loose: RegExp }> = {
-  HTTP_HEADER_NAME: { strict: /^:?[0-9a-zA-Z!#$%&'*+\-.^_|~`]+$/, loose: /^[^\0\n\r]+$/ },
+  HTTP_HEADER_NAME: { strict: /^:?[0-9a-zA-Z!#$%&'*+\-.^_|~`]+$/, loose: /^[^\0\n\r]*$/ },
   HTTP_HEADER_VALUE: { strict: /^[^\0-\x08\x0A-\x1F\x7F]*$/, loose: /^[^\0\n\r]*$/ },
 };
 
