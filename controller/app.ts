@@ -141,7 +141,7 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
       if (readiness.ready && !policies.synced) {
         return { ...readiness, ready: false, reason: 'waiting for a valid set of traffic policies' };
       }
-      return describeWarmStart(readiness, warmStart, snapshotStore?.location, options.syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS);
+      return describeWarmStart(readiness, registry.synced(), warmStart, snapshotStore?.location, options.syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS);
     },
     nacks: nackLog,
     syncStatus,
@@ -229,11 +229,11 @@ export const DEFAULT_SYNC_TIMEOUT_MS = 30_000;
 /** Adds to the readiness where the served snapshots come from during and after a warm start. */
 function describeWarmStart(
   readiness: Readiness,
+  synced: boolean,
   warmStart: { restoredGroups: number; syncTimedOut: boolean },
   file: string | undefined,
   syncTimeoutMs: number,
 ): Readiness {
-  const synced = readiness.sources.every((source) => source.synced);
   if (synced) return { ...readiness, servingFrom: 'computed' };
   if (warmStart.syncTimedOut) {
     return {

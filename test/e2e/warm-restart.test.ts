@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import pino from 'pino';
+import { startMeridian, type RunningMeridian } from '../../controller';
+import type { DiscoverySource, Service } from '../../discovery';
+import { messageType, TYPE_URL } from '../../xds';
+import { XdsDriver, type ObservedResponse } from '../helpers/xds-driver';
+
+const MESH = `apiVersion: meridian.io/v1alpha1
+kind: ServiceEndpoints
+metadata:
+  name: echo.test
+spec:
+  port: 8080
+  protocol: grpc
+  endpoints:
+    - { address: 127.0.0.1, port: 50051, cluster: k8s-r1, locality: { region: r1, zone: r1-a } }
+    - { address: 127.0.0.1, port: 50052, cluster: k8s-r1, locality: { region: r1, zone: r1-b } }
+    - { address: 127.0.0.1, port: 50053, cluster: k8s-r2, locality: { region: r2, zone: r2-c } }
+---
+apiVersion: meridian.io/v1alpha1
+kind: TrafficPolicy
+metadata:
+  name: echo
+spec:
+  service: echo.test
+  hostnames: [echo]
+`;
+
+/** A discovery source that reports nothing and syncs only after `delayMs`, like a slow Kubernetes API. */
+class SlowSource implements DiscoverySource {
+  readonly name = 'slow';
+  synced = false;
+  private readonly listeners = new Set<() => void>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly delayMs: number) {}
+
+  start(): Promise<void> {
+    return new Promise((resolve) => {
+      this.timer = setTimeout(() => {
+        this.synced = true;
+        for (const listener of this.listeners) listener();
+        resolve();
+      }, this.delayMs);
+    });
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+  }
+
+  services(): readonly Service[] {
+    return [];
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+const NODE = { id: 'sidecar-r1', cluster: 'shop', locality: { region: 'r1', zone: 'r1-a' } };
+
+/** Counts the endpoints of every ClusterLoadAssignment in a response. */
+function endpointCounts(response: ObservedResponse): number[] {
+  const type = messageType('envoy.config.endpoint.v3.ClusterLoadAssignment');
+  return response.resources.map((resource) => {
+    const assignment = type.toObject(type.decode(resource.body)) as { endpoints?: { lb_endpoints?: unknown[] }[] };
+    return (assignment.endpoints ?? []).reduce((total, locality) => total + (locality.lb_endpoints?.length ?? 0), 0);
+  });
+}
+
+async function readiness(meridian: RunningMeridian): Promise<{ servingFrom?: string; detail?: string }> {
+  const response = await fetch(`http://127.0.0.1:${meridian.adminPort}/readyz`);
+  return (await response.json()) as { servingFrom?: string; detail?: string };
+}
+
+let folder: string;
+let stateDir: string;
+const running: RunningMeridian[] = [];
+
+before(async () => {
+  folder = await mkdtemp(join(tmpdir(), 'meridian-restart-'));
+  stateDir = join(folder, 'state');
+  await writeFile(join(folder, 'mesh.yaml'), MESH);
+});
+
+after(async () => {
+  for (const meridian of running) await meridian.close();
+  if (folder) await rm(folder, { recursive: true, force: true });
+});
+
+async function start(extra: DiscoverySource[] = []): Promise<RunningMeridian> {
+  const meridian = await startMeridian({
+    configPaths: [join(folder, 'mesh.yaml')],
+    xdsAddress: '127.0.0.1:0',
+    adminAddress: '127.0.0.1:0',
+    logger: pino({ level: 'silent' }),
+    debounceMs: 20,
+    stateDir,
+    discoverySources: extra,
+    syncTimeoutMs: 10_000,
+    admission: { ratePerSecond: 0, burst: 1 },
+  });
+  running.push(meridian);
+  return meridian;
+}
+
+test('restart serves last known good endpoints', async () => {
+  for (const variant of ['sotw', 'delta'] as const) {
+    await rm(stateDir, { recursive: true, force: true });
+    const first = await start();
+    const client = new XdsDriver(variant, `127.0.0.1:${first.xdsPort}`, NODE);
+    client.subscribe(TYPE_URL.cluster);
+    client.subscribe(TYPE_URL.clusterLoadAssignment, ['echo.test']);
+    await client.settle();
+    assert.deepEqual(Object.keys(client.holds(TYPE_URL.cluster)), ['echo.test']);
+    const held = client.holds(TYPE_URL.clusterLoadAssignment);
+    client.close();
+    await first.close();
+
+    // The second process has a source that takes 1.5 s to sync; the snapshot file covers the gap.
+    const second = await start([new SlowSource(1500)]);
+    assert.equal((await readiness(second)).servingFrom, 'restored');
+
+    const fresh = new XdsDriver(variant, `127.0.0.1:${second.xdsPort}`, { ...NODE, id: 'sidecar-new' });
+    fresh.subscribe(TYPE_URL.cluster);
+    fresh.subscribe(TYPE_URL.clusterLoadAssignment, ['echo.test']);
+    const restoredResponses = await fresh.settle();
+    assert.ok(restoredResponses.length >= 2, `${variant}: a new proxy is served before discovery syncs`);
+
+    const reconnecting = new XdsDriver(variant, `127.0.0.1:${second.xdsPort}`, NODE);
+    reconnecting.subscribe(TYPE_URL.cluster);
+    reconnecting.subscribe(TYPE_URL.clusterLoadAssignment, ['echo.test']);
+    await reconnecting.settle();
+
+    await new Promise((resolve) => setTimeout(resolve, 1700));
+    assert.equal((await readiness(second)).servingFrom, 'computed');
+    const afterSync = [...(await fresh.settle()), ...(await reconnecting.settle())];
+    assert.deepEqual(afterSync, [], `${variant}: the synced configuration has the versions the proxies hold`);
+
+    for (const response of [...restoredResponses, ...afterSync, ...reconnecting.log]) {
+      if (response.typeUrl !== TYPE_URL.clusterLoadAssignment) continue;
+      for (const count of endpointCounts(response)) assert.equal(count, 3, `${variant}: never an empty or partial endpoint list`);
+    }
+    assert.deepEqual(fresh.holds(TYPE_URL.clusterLoadAssignment), held, `${variant}: same content, same version after a restart`);
+    fresh.close();
+    reconnecting.close();
+    await second.close();
+  }
+});
