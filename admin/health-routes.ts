@@ -4,7 +4,7 @@ import { providerFailed } from './errors';
 /** Routes of the health prober mesh. */
 export const HEALTH_ROUTES = ['/debug/health', '/debug/latency'] as const;
 
-/** What the admin API reads of the prober mesh. The admin server returns it as JSON. */
+/** Source of the prober mesh views. The admin server returns its summary as JSON. */
 export interface HealthProvider {
   /**
    * Connected probers, decided endpoint health with each prober's vote, partitions, held changes,

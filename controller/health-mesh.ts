@@ -12,11 +12,11 @@ export interface HealthMeshOptions {
   metrics: MetricsRegistry;
   /** How often probers send results, in milliseconds. Default 1000. */
   reportIntervalMs?: number;
-  /** Largest share of a service's endpoints one prober may eject at once. Default 0.5. */
+  /** Maximum share of a service's endpoints one prober may eject at once. Default 0.5. */
   maxEjectShare?: number;
 }
 
-/** What the admin API shows of the prober mesh. */
+/** Prober mesh state shown by the admin API. */
 export interface HealthSummary extends HealthState {
   probers: ProberInfo[];
   latency: LatencyEntry[];
@@ -77,11 +77,7 @@ export function createHealthMesh(options: HealthMeshOptions): HealthMesh {
     options.registry.onChange(updateTargets),
     options.policies.onChange(updateTargets),
     aggregator.onChange((changed) => {
-      for (const key of changed) {
-        const [service, endpoint] = key.split('|');
-        const separator = endpoint.lastIndexOf(':');
-        metrics.countChange(aggregator.isHealthy(service, endpoint.slice(0, separator).replace(/^\[|\]$/g, ''), Number(endpoint.slice(separator + 1))) !== false);
-      }
+      for (const key of changed) metrics.countChange(aggregator.decisionOf(key)?.healthy !== false);
       observe();
     }),
   ];

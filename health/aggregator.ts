@@ -25,7 +25,7 @@ export interface EndpointReport {
 
 export interface HealthAggregatorOptions {
   logger: Logger;
-  /** Largest share of a service's endpoints that one prober may eject at once, from 0 to 1. Default 0.5. */
+  /** Maximum share of a service's endpoints that one prober may eject at once, from 0 to 1. Default 0.5. */
   maxEjectShare?: number;
   /** Time after a prober's last report when its votes lapse, in milliseconds. Default 15000. */
   silenceMs?: number;
@@ -102,6 +102,11 @@ export class HealthAggregator {
     return this.decisions.get(endpointKeyOf(service, address, port))?.healthy;
   }
 
+  /** The decision of an endpoint by `endpointKeyOf`; undefined when it is not under check. */
+  decisionOf(key: string): EndpointDecision | undefined {
+    return this.decisions.get(key);
+  }
+
   /** Registers a listener for changed decisions. Returns a function that removes it. */
   onChange(listener: (changed: readonly string[]) => void): () => void {
     this.listeners.add(listener);
@@ -132,7 +137,7 @@ export class HealthAggregator {
 
     const previous = new Map([...this.decisions].map(([key, decision]) => [key, decision.healthy]));
     const quorum = decideHealth(endpoints, previous, { maxEjectShare: this.options.maxEjectShare });
-    const holdDown = applyHoldDown(quorum.wanted, this.decisions, now, (key) => this.holdDownByService.get(key.split('|')[0]) ?? 0);
+    const holdDown = applyHoldDown(quorum.desired, this.decisions, now, (key) => this.holdDownByService.get(key.split('|')[0]) ?? 0);
 
     this.logTransitions(quorum.partitions, quorum.held);
     this.decisions = holdDown.decisions;

@@ -4,7 +4,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import * as protobuf from 'protobufjs';
 
-/** How a prober checks an endpoint; the protocol-independent part of an HDS `HealthCheck`. */
+/** Check of one endpoint: the protocol-independent part of an HDS `HealthCheck`. */
 export type CheckSpec =
   | { kind: 'tcp' }
   | { kind: 'http'; tls: boolean; path: string; host?: string; expectedStatuses: readonly StatusRange[] }
@@ -21,7 +21,7 @@ export interface CheckResult {
   ok: boolean;
   /** Time from the start of the check to its outcome, in milliseconds. */
   durationMs: number;
-  /** Why the check failed, for logs. */
+  /** Reason of a failed check, for logs. */
   reason?: string;
 }
 
@@ -32,7 +32,7 @@ export const GRPC_HEALTH_CHECK_PATH = '/grpc.health.v1.Health/Check';
 export const GRPC_SERVING = 1;
 
 /**
- * The two messages of grpc.health.v1, built by reflection because no installed package ships
+ * Codecs of the two messages of grpc.health.v1, built by reflection because no installed package ships
  * health.proto: `HealthCheckRequest { string service = 1; }` and
  * `HealthCheckResponse { ServingStatus status = 1; }`, the enum sent as its number.
  */

@@ -12,10 +12,10 @@ export interface HoldDownResult {
  * Applies hold-down to the health that the votes ask for: an endpoint's health changes at most
  * once per `holdDownMsOf(key)` milliseconds, measured from its previous change, so an endpoint
  * that flaps causes at most one push per hold-down time. An endpoint that never changed (or is
- * new) changes at once. Endpoints absent from `wanted` are dropped from the decisions.
+ * new) changes at once. Endpoints absent from `desired` are dropped from the decisions.
  */
 export function applyHoldDown(
-  wanted: ReadonlyMap<string, boolean>,
+  desired: ReadonlyMap<string, boolean>,
   current: ReadonlyMap<string, EndpointDecision>,
   now: number,
   holdDownMsOf: (key: string) => number,
@@ -24,7 +24,7 @@ export function applyHoldDown(
   const changed: string[] = [];
   const damped: DampedChange[] = [];
 
-  for (const [key, healthy] of wanted) {
+  for (const [key, healthy] of desired) {
     const decision = current.get(key) ?? { healthy: true, changedAt: 0 };
     if (decision.healthy === healthy) {
       decisions.set(key, decision);

@@ -2,7 +2,7 @@ import type { HealthCheckPolicy } from '../policy';
 import type { CheckSpec, StatusRange } from './checks';
 import { durationOf, millisOf, type PlainMessage } from './hds-wire';
 
-/** Key of `HealthCheck.transport_socket_match_criteria` that asks Meridian probers for TLS. */
+/** Key of `HealthCheck.transport_socket_match_criteria` that makes Meridian probers use TLS. */
 export const TLS_MATCH_KEY = 'tls';
 
 /** A check as a prober runs it: what to check, and how often. */
@@ -15,7 +15,7 @@ export interface ProbeSettings {
   unhealthyThreshold: number;
 }
 
-/** Builds the `envoy.config.core.v3.HealthCheck` that tells probers how to check a service. */
+/** Builds the `envoy.config.core.v3.HealthCheck` with which probers check a service. */
 export function buildHealthCheck(policy: HealthCheckPolicy): PlainMessage {
   const message: PlainMessage = {
     timeout: durationOf(policy.timeoutMs),

@@ -46,7 +46,7 @@ export class HdsServer {
     this.timer.unref();
   }
 
-  /** The service definition and handlers, for `grpc.Server.addService`. */
+  /** Returns the service definition and handlers, for `grpc.Server.addService`. */
   service(): { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation } {
     return {
       definition: { StreamHealthCheck: streamHealthCheckMethod },

@@ -18,7 +18,7 @@ export interface ProberOptions {
    */
   probeListen?: string;
   logger: Logger;
-  /** Longest wait before reconnecting to the control plane, in milliseconds. Default 5000. */
+  /** Maximum wait before reconnecting to the control plane, in milliseconds. Default 5000. */
   maxReconnectDelayMs?: number;
 }
 
@@ -73,7 +73,7 @@ class CheckLoop {
 
 /**
  * A prober: connects to the control plane over HDS, runs the checks it is assigned, and sends the
- * settled result of each endpoint at the interval the control plane asks for. It reconnects after
+ * settled result of each endpoint at the interval that the control plane sets. It reconnects after
  * the stream ends, with growing delays.
  */
 export class Prober {
@@ -172,7 +172,7 @@ export class Prober {
 
   /** Starts, restarts and stops checks to match a new specifier. */
   private apply(specifier: PlainMessage): void {
-    const wanted = new Map<string, { cluster: string; settings: ProbeSettings; address: string; port: number; locality: PlainMessage }>();
+    const desired = new Map<string, { cluster: string; settings: ProbeSettings; address: string; port: number; locality: PlainMessage }>();
     for (const cluster of specifier.cluster_health_checks ?? []) {
       const settings = readHealthCheck(cluster.health_checks?.[0] ?? {});
       if (typeof settings === 'string') {
@@ -184,19 +184,19 @@ export class Prober {
           const socket = endpoint.address?.socket_address;
           if (!socket?.address) continue;
           const key = `${cluster.cluster_name}|${socket.address}:${socket.port_value}`;
-          wanted.set(key, { cluster: cluster.cluster_name, settings, address: socket.address, port: Number(socket.port_value), locality: group.locality ?? {} });
+          desired.set(key, { cluster: cluster.cluster_name, settings, address: socket.address, port: Number(socket.port_value), locality: group.locality ?? {} });
         }
       }
     }
 
     for (const [key, entry] of this.loops) {
-      const next = wanted.get(key);
+      const next = desired.get(key);
       if (next === undefined || JSON.stringify(next.settings) !== JSON.stringify(entry.loop.settings)) {
         entry.loop.stop();
         this.loops.delete(key);
       }
     }
-    for (const [key, entry] of wanted) {
+    for (const [key, entry] of desired) {
       if (this.loops.has(key)) continue;
       this.loops.set(key, { cluster: entry.cluster, loop: new CheckLoop(entry.settings, entry.address, entry.port, entry.locality) });
     }

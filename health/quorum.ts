@@ -8,12 +8,12 @@ import {
   type ProberVote,
 } from './model';
 
-/** Default largest share of a service's endpoints that one prober's votes may eject at once. */
+/** Default maximum share of a service's endpoints that one prober's votes may eject at once. */
 export const DEFAULT_MAX_EJECT_SHARE = 0.5;
 
 export interface QuorumOptions {
   /**
-   * Largest share of a service's endpoints, from 0 to 1, that the votes of one prober may turn
+   * Maximum share of a service's endpoints, from 0 to 1, that the votes of one prober may turn
    * unhealthy in one evaluation. One endpoint may always change. Default 0.5.
    */
   maxEjectShare?: number;
@@ -21,8 +21,8 @@ export interface QuorumOptions {
 
 /** What the votes ask for, before hold-down. */
 export interface QuorumResult {
-  /** Health wanted for every endpoint of the input, by `endpointKeyOf`. */
-  wanted: Map<string, boolean>;
+  /** Health desired for every endpoint of the input, by `endpointKeyOf`. */
+  desired: Map<string, boolean>;
   partitions: Partition[];
   held: HeldChange[];
 }
@@ -47,7 +47,7 @@ export function decideHealth(
   options: QuorumOptions = {},
 ): QuorumResult {
   const { excluded, partitions } = findPartitions(endpoints);
-  const wanted = new Map<string, boolean>();
+  const desired = new Map<string, boolean>();
   const counted = new Map<string, ProberVote[]>();
 
   for (const endpoint of endpoints) {
@@ -56,14 +56,14 @@ export function decideHealth(
     const votes = endpoint.votes.filter((vote) => !excluded.has(pairKey(vote.prober, zone)));
     counted.set(key, votes);
     if (votes.length === 0) {
-      wanted.set(key, previous.get(key) ?? true);
+      desired.set(key, previous.get(key) ?? true);
     } else {
-      wanted.set(key, votes.some((vote) => vote.status === 'healthy'));
+      desired.set(key, votes.some((vote) => vote.status === 'healthy'));
     }
   }
 
-  const held = holdBulkEjections(endpoints, previous, wanted, counted, options.maxEjectShare ?? DEFAULT_MAX_EJECT_SHARE);
-  return { wanted, partitions, held };
+  const held = holdBulkEjections(endpoints, previous, desired, counted, options.maxEjectShare ?? DEFAULT_MAX_EJECT_SHARE);
+  return { desired, partitions, held };
 }
 
 /** Finds the (prober, locality) pairs of rule 2. */
@@ -102,7 +102,7 @@ function findPartitions(endpoints: readonly EndpointVotes[]): { excluded: Set<st
 function holdBulkEjections(
   endpoints: readonly EndpointVotes[],
   previous: ReadonlyMap<string, boolean>,
-  wanted: Map<string, boolean>,
+  desired: Map<string, boolean>,
   counted: ReadonlyMap<string, readonly ProberVote[]>,
   maxEjectShare: number,
 ): HeldChange[] {
@@ -120,7 +120,7 @@ function holdBulkEjections(
     const ejectionsByProber = new Map<string, EndpointVotes[]>();
     for (const endpoint of list) {
       const key = endpointKeyOf(service, endpoint.address, endpoint.port);
-      if (wanted.get(key) !== false || previous.get(key) === false) continue;
+      if (desired.get(key) !== false || previous.get(key) === false) continue;
       for (const vote of counted.get(key) ?? []) {
         const ejections = ejectionsByProber.get(vote.prober) ?? [];
         ejections.push(endpoint);
@@ -130,7 +130,7 @@ function holdBulkEjections(
 
     for (const [prober, ejections] of [...ejectionsByProber].sort(([a], [b]) => compareStrings(a, b))) {
       if (ejections.length <= limit) continue;
-      for (const endpoint of ejections) wanted.set(endpointKeyOf(service, endpoint.address, endpoint.port), true);
+      for (const endpoint of ejections) desired.set(endpointKeyOf(service, endpoint.address, endpoint.port), true);
       held.push({
         service,
         prober,

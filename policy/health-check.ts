@@ -11,7 +11,7 @@ export interface HealthCheckPolicy {
   intervalMs: number;
   /** Time after which a check fails, in milliseconds; at most `intervalMs`. Default 1000. */
   timeoutMs: number;
-  /** Largest random delay added to each interval, in milliseconds. Default 0. */
+  /** Maximum random delay added to each interval, in milliseconds. Default 0. */
   jitterMs: number;
   /** Consecutive successes that turn an unhealthy endpoint healthy at a prober. Default 2. */
   healthyThreshold: number;

@@ -1,7 +1,7 @@
 import type { Locality } from '../../discovery';
 import type { LocalityLbPolicy } from '../model';
 
-/** What the health prober mesh adds to the engine's inputs. Both parts are optional. */
+/** Engine inputs from the health prober mesh. Both parts are optional. */
 export interface HealthInput {
   /** Decided health of an endpoint of a service; undefined when no prober checks it. */
   endpointHealth?(service: string, address: string, port: number): boolean | undefined;
@@ -11,7 +11,7 @@ export interface HealthInput {
 
 /**
  * Returns the locality settings with the client region's failover rule replaced by the measured
- * order when the policy asks for `failoverOrder: latency`: measured regions nearest first, then
+ * order when the policy sets `failoverOrder: latency`: measured regions nearest first, then
  * the rule's remaining regions in their written order. Returns `settings` unchanged otherwise.
  */
 export function withMeasuredFailover<T extends Pick<LocalityLbPolicy, 'failover' | 'failoverOrder'>>(

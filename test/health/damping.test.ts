@@ -30,15 +30,15 @@ test('hold-down: flapping endpoint changes once per period', () => {
   let changes = 0;
   // The votes flip every 100 ms for 3 s.
   for (let now = 1000; now < 4000; now += 100) {
-    const wanted = new Map([['e', (now / 100) % 2 === 0]]);
-    const result = applyHoldDown(wanted, current, now, () => HOLD_DOWN_MS);
+    const desired = new Map([['e', (now / 100) % 2 === 0]]);
+    const result = applyHoldDown(desired, current, now, () => HOLD_DOWN_MS);
     changes += result.changed.length;
     current = result.decisions;
   }
   assert.ok(changes <= 4, `expected at most 4 changes in 3 s, got ${changes}`);
 });
 
-test('hold-down: endpoints not wanted are dropped', () => {
+test('hold-down: endpoints not desired are dropped', () => {
   const current = new Map([['gone', { healthy: false, changedAt: 1 }]]);
   const result = applyHoldDown(new Map(), current, 10, () => HOLD_DOWN_MS);
   assert.equal(result.decisions.size, 0);

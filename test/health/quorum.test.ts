@@ -172,7 +172,7 @@ for (const row of CASES) {
 
     for (const endpoint of row.endpoints) {
       const expected = !row.unhealthy.includes(endpoint.id);
-      assert.equal(result.wanted.get(keyOf(endpoint.id)), expected, `${endpoint.id} should be ${expected ? 'healthy' : 'unhealthy'}`);
+      assert.equal(result.desired.get(keyOf(endpoint.id)), expected, `${endpoint.id} should be ${expected ? 'healthy' : 'unhealthy'}`);
     }
     assert.deepEqual(result.partitions, row.partitions ?? []);
     assert.deepEqual(

@@ -9,7 +9,7 @@ export const SERVING = 1;
 export const NOT_SERVING = 2;
 
 /**
- * A gRPC server on `host` that answers the echo method with its name, like `EchoBackend`, and
+ * A gRPC server on `host` that returns its name from the echo method, like `EchoBackend`, and
  * also serves `grpc.health.v1.Health/Check` with a status that the test switches. The server keeps
  * accepting connections and echo calls whatever its health status is.
  */
