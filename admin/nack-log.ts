@@ -30,7 +30,7 @@ export interface NackEntry {
   message: string;
   /** True when the message named the resources, so only they were held back. */
   traced: boolean;
-  /** What produced the rejected response, such as `registry=12 policy=3f2a...`. */
+  /** Cause of the rejected response's snapshot, such as `registry=12 policy=3f2a...`. */
   cause: string;
   /** Policy revision parsed from `cause`, or null when the cause names none. */
   policyRevision: string | null;

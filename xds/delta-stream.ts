@@ -6,7 +6,7 @@ import { encodeDeltaDiscoveryResponse, type DeltaDiscoveryRequest } from './wire
 
 export type DeltaCall = XdsCall<DeltaDiscoveryRequest>;
 
-/** What a delta stream keeps beyond the shared state of a type. */
+/** The state of a type on a delta stream. */
 interface DeltaTypeState extends TypeState {
   /** True once the first request of the type arrived, which alone can start a wildcard subscription. */
   started: boolean;

@@ -4,7 +4,7 @@ export interface RejectedResource {
   version: string;
 }
 
-/** What the server made of a NACK, beyond the version and message every NACK carries. */
+/** The server's reading of a NACK, beyond the version and message every NACK carries. */
 export interface NackDetail {
   /** Group of the proxy, as the snapshot cache maps it. */
   group: string;

@@ -8,7 +8,7 @@ export { StreamError } from './stream-base';
 
 export type SotwCall = XdsCall<DiscoveryRequest>;
 
-/** What a state-of-the-world stream keeps beyond the shared state of a type. */
+/** The state of a type on a state-of-the-world stream. */
 interface SotwTypeState extends TypeState {
   /** The client's `version_info` on its latest request: the last version it accepted. */
   clientVersion: string;

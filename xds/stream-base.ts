@@ -35,7 +35,7 @@ interface OutstandingResponse {
   previousView: ResourceView;
 }
 
-/** What one stream knows of one resource type. */
+/** The state of one resource type on one stream. */
 export interface TypeState {
   readonly typeUrl: TypeUrl;
   wildcard: boolean;
@@ -43,7 +43,7 @@ export interface TypeState {
   names: Set<string>;
   /** What the proxy holds once it accepts the responses sent so far. */
   view: ResourceView;
-  /** What the proxy held at its last ACK. */
+  /** The proxy's view at its last ACK. */
   accepted: ResourceView;
   /** Nonce of the latest response of this type, or undefined before the first. */
   lastNonce?: string;
@@ -129,7 +129,7 @@ export abstract class XdsStream<Request> {
     this.cancelWatch = undefined;
   }
 
-  /** What the stream has sent and heard back, per type, for debugging views. */
+  /** Returns the per-type state of the stream, for debugging views. */
   typeStates(): ReadonlyMap<TypeUrl, Readonly<TypeState>> {
     return this.types;
   }
@@ -204,6 +204,8 @@ export abstract class XdsStream<Request> {
     const rejected = rejectedNames.map((name) => ({ name, version: response.versions.get(name) ?? '' }));
     for (const resource of rejected) state.held.set(resource.name, resource.version);
     // The proxy keeps what it had before the rejected response.
+    // NOTE: delta removals are not held, so a client that rejects a removal is sent it again with
+    // the next response of the type.
     state.view = response.previousView;
 
     const detail: NackDetail = { group: this.group ?? '', cause: response.cause, rejected, traced: traced.length > 0 };
@@ -281,7 +283,7 @@ export abstract class XdsStream<Request> {
     return state.wildcard || state.names.has(name);
   }
 
-  /** Records a response as outstanding and writes it; `changed` lists resources whose version moved. */
+  /** Records a response as outstanding, makes `view` the proxy's view, and writes the response. */
   protected sendResponse(
     state: TypeState,
     view: ResourceView,
