@@ -27,9 +27,9 @@ export const NETWORK_METADATA_KEY = 'MERIDIAN_NETWORK';
 export const GROUP_LABELS_METADATA_KEY = 'MERIDIAN_GROUP_LABELS';
 
 /**
- * Maps a proxy to the key of the group whose snapshot it shares: proxies of the same kind in the
- * same locality, Kubernetes cluster and network, with the same group labels, get the same
- * resources, so they share one computed and serialized snapshot.
+ * Maps a proxy to the key of the group whose snapshot it shares. Proxies of the same kind,
+ * locality, Kubernetes cluster, network and group labels get the same resources, so they share
+ * one computed and serialized snapshot.
  */
 export function groupKeyOf(node: NodeInfo): string {
   return groupKeyOfProfile(profileOf(node));
@@ -52,7 +52,8 @@ function stringRecordOf(value: unknown): Record<string, string> | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const entries = Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
   if (entries.length === 0) return undefined;
-  return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  entries.sort(([a], [b]) => (a < b ? -1 : 1));
+  return Object.fromEntries(entries);
 }
 
 /**

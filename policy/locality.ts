@@ -30,7 +30,7 @@ export interface LocalityGroup {
  */
 export type LocalityLbSettings = Pick<LocalityLbPolicy, 'enabled' | 'failover'> & Partial<Pick<LocalityLbPolicy, 'distribute' | 'failoverPriority'>>;
 
-/** What failover priority keys compare endpoints with: the client's Kubernetes cluster, network and group labels. */
+/** Client values that failover priority keys compare endpoints with: Kubernetes cluster, network and group labels. */
 export interface ClientPlacement {
   cluster?: string;
   network?: string;

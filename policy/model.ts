@@ -49,7 +49,7 @@ export interface LocalityLbPolicy {
   distribute: readonly DistributeRule[];
   /**
    * Endpoint properties to prefer, most important first. Endpoints that share all of them with the
-   * client come first, then those that share all but the last, and so on; locality ordering
+   * client come first, then those that share all but the last, and so on. Locality ordering
    * applies within each of these levels.
    */
   failoverPriority: readonly FailoverPriorityKey[];
@@ -73,7 +73,7 @@ export interface LocalityLbPolicy {
   failoverOrder?: 'rules' | 'latency';
 }
 
-/** How requests are spread over the endpoints of one locality. */
+/** Load balancing algorithm over the endpoints of one locality. */
 export type LoadBalancerAlgorithm = 'roundRobin' | 'leastRequest' | 'ringHash' | 'random' | 'maglev';
 
 /** One input of a consistent hash, for `ringHash` and `maglev`. Exactly one field is set. */
@@ -202,7 +202,7 @@ export interface RouteMatch {
   headers: readonly HeaderMatch[];
 }
 
-/** Where a route sends requests: one subset, a weighted split over subsets, or the whole service. */
+/** Destination of a route: one subset, a weighted split over subsets, or the whole service. */
 export interface RouteDestination {
   subset?: string;
   /** Weights add up to 100. An entry without `subset` is the whole service. */
@@ -215,7 +215,7 @@ export interface RoutePolicy extends RequestPolicy, RouteDestination {
   match: RouteMatch;
 }
 
-/** Which proxies an override applies to. Every field that is set must match. */
+/** Selector of the proxies an override applies to. Every field that is set must match. */
 export interface ClientSelector {
   region?: string;
   zone?: string;

@@ -18,7 +18,7 @@ export function specificityOf(selector: ClientSelector): number {
 }
 
 /**
- * Returns the policy as a proxy of `client` sees it: each setting of the matching overrides
+ * Returns the policy in force for proxies of `client`: each setting of the matching overrides
  * replaces the policy's, field by field. Overrides apply from the least to the most specific, and
  * among equally specific ones in list order, so the most specific one, then the last one, wins.
  * Overrides replace the policy-level settings only; a route's own timeout, retries or fault still

@@ -29,7 +29,7 @@ export function clusterNameOf(service: Pick<Service, 'name'>): string {
  * Proxyless gRPC clients (grpc-js-xds 1.14) support only ROUND_ROBIN and RING_HASH in `lb_policy`
  * and reject a cluster with any other, so they are sent ROUND_ROBIN for `leastRequest` and
  * `random`, and RING_HASH for `maglev`. They map ROUND_ROBIN to `xds_wrr_locality`, so locality
- * weights apply to them whatever `common_lb_config` says.
+ * weights apply to them whatever `common_lb_config` contains.
  */
 export function buildCluster(service: Service, kind: ClientKind, policy?: ClusterSettings, name = clusterNameOf(service)): ProtoObject {
   const algorithm = policy?.loadBalancer.algorithm ?? 'roundRobin';
@@ -117,7 +117,7 @@ function buildThresholds(priority: string, thresholds: CircuitBreakerThresholds)
 
 /**
  * Builds Envoy's outlier detection with only the policy's detectors enforced. Envoy enforces
- * consecutive 5xx and success rate unless told otherwise, so those are set to 0% when the policy
+ * consecutive 5xx and success rate by default, so those are set to 0% when the policy
  * leaves them out. gRPC clients implement only success-rate and failure-percentage ejection; they
  * ignore the consecutive-error detectors.
  */

@@ -127,7 +127,7 @@ test('circuit breaker fails calls above max requests', async () => {
     await ready(client);
     backends.breaker.delayMs = 500;
     // grpc-js counts a call only once its stream has started, so calls that start in the same
-    // event-loop turn all pass the check; real load is spread in time, as here by 25 ms.
+    // event-loop turn all pass the check. Real load is spread in time, as here by 25 ms.
     const pending = [];
     for (let index = 0; index < 6; index++) {
       pending.push(client.call());
@@ -140,7 +140,7 @@ test('circuit breaker fails calls above max requests', async () => {
     const rejected = outcomes.filter((outcome) => outcome.code === status.UNAVAILABLE);
     assert.equal(succeeded.length, 2, JSON.stringify(outcomes));
     assert.equal(rejected.length, 4, JSON.stringify(outcomes));
-    // Rejected calls end without waiting for the backend, which holds every call for 500 ms.
+    // Rejected calls end without waiting for the backend, which delays every reply by 500 ms.
     for (const outcome of rejected) assert.ok(outcome.elapsedMs < 400, `rejected after ${outcome.elapsedMs} ms`);
   } finally {
     client.close();

@@ -4,20 +4,20 @@ import { ECHO_PATH } from './backends';
 const identity = (bytes: Buffer): Buffer => bytes;
 
 /**
- * A gRPC server on 127.0.0.1 that answers ECHO_PATH with its name, and can be told to fail calls
- * or to answer late, for tests of retries, outlier detection, circuit breakers and timeouts.
+ * A gRPC server on 127.0.0.1 that answers ECHO_PATH with its name, and can be set to fail calls
+ * or to reply late, for tests of retries, outlier detection, circuit breakers and timeouts.
  */
 export class ScriptedBackend {
   private server?: grpc.Server;
   /** Calls received, failed or not. */
   calls = 0;
-  /** Calls answered with `failureCode`. */
+  /** Calls that failed with `failureCode`. */
   failures = 0;
   /** Of every `failureCycle` calls, the first `failuresPerCycle` fail. 0 fails none. */
   failuresPerCycle = 0;
   failureCycle = 1;
   failureCode = grpc.status.UNAVAILABLE;
-  /** Time before each answer, in milliseconds. */
+  /** Time before each reply, in milliseconds. */
   delayMs = 0;
 
   private constructor(
@@ -36,7 +36,7 @@ export class ScriptedBackend {
     return backend;
   }
 
-  /** Fails every call when true, answers every call when false. */
+  /** Fails every call when true, and none when false. */
   set failing(failing: boolean) {
     this.failuresPerCycle = failing ? 1 : 0;
     this.failureCycle = 1;

@@ -36,7 +36,7 @@ const SERVICE = {
   ],
 };
 
-/** A policy that sets every feature, so every generated field is checked. */
+/** Returns a policy that sets every feature, so that every generated field is checked. */
 function fullPolicy(algorithm: TrafficPolicy['loadBalancer']['algorithm']): TrafficPolicy {
   const hashing = algorithm === 'ringHash' || algorithm === 'maglev';
   return {
