@@ -12,14 +12,14 @@ import { ScriptedBackend, shareOf, XdsTrafficClient, type ClientNode } from '../
 // grpc-js-xds adds the xds: resolver and the xDS load-balancing policies to grpc-js.
 require('@grpc/grpc-js-xds').register();
 
-type BackendName = 'v1' | 'v2' | 'breaker' | 'good' | 'bad' | 'flaky' | 'fault' | 'slow' | 'near' | 'far';
+type BackendName = 'v1' | 'v2' | 'breaker' | 'good' | 'bad' | 'flaky' | 'fault' | 'slow' | 'near' | 'far' | 'plainA' | 'plainB' | 'drillA' | 'drillB';
 
 let folder: string;
 let meridian: RunningMeridian;
 const backends = {} as Record<BackendName, ScriptedBackend>;
 
-function endpoint(name: BackendName, extra = ''): string {
-  return `    - { address: 127.0.0.1, port: ${backends[name].port}, cluster: k8s-r1, locality: { region: r1, zone: z1 }${extra} }`;
+function endpoint(name: BackendName, extra = '', zone = 'z1'): string {
+  return `    - { address: 127.0.0.1, port: ${backends[name].port}, cluster: k8s-r1, locality: { region: r1, zone: ${zone} }${extra} }`;
 }
 
 function service(name: string, endpoints: string[]): string {
@@ -38,6 +38,8 @@ function servicesYaml(): string {
     service('retry.test', [endpoint('flaky')]),
     service('fault.test', [endpoint('fault')]),
     service('slow.test', [endpoint('slow')]),
+    service('plain.test', [endpoint('plainA'), endpoint('plainB', '', 'z2')]),
+    service('drill.test', [endpoint('drillA'), endpoint('drillB', '', 'z2')]),
     service('spread.test', [
       endpoint('near'),
       `    - { address: 127.0.0.1, port: ${backends.far.port}, cluster: k8s-r1, locality: { region: r1, zone: z2 } }`,
@@ -66,12 +68,20 @@ function policiesYaml(canaryWeight: number): string {
     policy('retry', ['  retries:', '    retryOn: [unavailable]', '    attempts: 2', '    backoff: { baseInterval: 1ms, maxInterval: 5ms }']),
     policy('fault', ['  fault:', '    abort: { grpcStatus: 8, percent: 25 }']),
     policy('slow', ['  timeout: 2s', '  overrides:', '    - clients: { region: edge }', '      timeout: 100ms']),
+    policy('plain', []),
+    policy('drill', [
+      '  outlierDetection:',
+      '    failurePercentage: { threshold: 50, minimumHosts: 1, requestVolume: 5 }',
+      '    interval: 300ms',
+      '    baseEjectionTime: 5s',
+      '    maxEjectionPercent: 50',
+    ]),
     policy('spread', ['  localityLb:', '    distribute:', '      - from: r1/z1', '        to: { r1/z1: 80, r1/z2: 20 }']),
   ].join('\n---\n');
 }
 
 before(async () => {
-  for (const name of ['v1', 'v2', 'breaker', 'good', 'bad', 'flaky', 'fault', 'slow', 'near', 'far'] as BackendName[]) {
+  for (const name of ['v1', 'v2', 'breaker', 'good', 'bad', 'flaky', 'fault', 'slow', 'near', 'far', 'plainA', 'plainB', 'drillA', 'drillB'] as BackendName[]) {
     backends[name] = await ScriptedBackend.start(name);
   }
   folder = await mkdtemp(join(tmpdir(), 'meridian-traffic-'));
@@ -84,7 +94,7 @@ before(async () => {
     logger: pino({ level: 'silent' }),
     debounceMs: 20,
   });
-  assert.equal(meridian.policies.current().policies.length, 7, 'every test policy is accepted');
+  assert.equal(meridian.policies.current().policies.length, 9, 'every test policy is accepted');
 });
 
 after(async () => {
@@ -238,6 +248,35 @@ test('distribute sends 80/20 across zones', async () => {
     assert.ok(Math.abs(shareOf(counts, 'far') - 0.2) < 0.04, JSON.stringify(counts));
     assert.equal((counts.near ?? 0) + (counts.far ?? 0), 2000, JSON.stringify(counts));
   } finally {
+    client.close();
+  }
+});
+
+test('failing zone stays without outlier detection', async () => {
+  const client = clientOf('plain');
+  try {
+    await ready(client);
+    backends.plainA.failing = true;
+    // The endpoint still accepts connections, so nothing tells the client to leave its zone.
+    const counts = await client.tally(100, 2);
+    assert.deepEqual(counts, { [`code ${status.UNAVAILABLE}`]: 100 });
+    assert.equal(backends.plainB.calls, 0);
+  } finally {
+    backends.plainA.failing = false;
+    client.close();
+  }
+});
+
+test('outlier detection fails a failing zone over', async () => {
+  const client = clientOf('drill');
+  try {
+    await ready(client);
+    backends.drillA.failing = true;
+    // Once zone z1's only endpoint is ejected, its priority has no ready endpoint and z2 takes over.
+    await eventually(async () => (await client.tally(10, 2)).drillB === 10, 10_000, 50);
+    assert.deepEqual(await client.tally(50, 2), { drillB: 50 });
+  } finally {
+    backends.drillA.failing = false;
     client.close();
   }
 });
