@@ -94,7 +94,7 @@ after(async () => {
   if (folder) await rm(folder, { recursive: true, force: true });
 });
 
-async function start(extra: DiscoverySource[] = []): Promise<RunningMeridian> {
+async function start(extra: DiscoverySource[] = [], syncTimeoutMs = 10_000): Promise<RunningMeridian> {
   const meridian = await startMeridian({
     configPaths: [join(folder, 'mesh.yaml')],
     xdsAddress: '127.0.0.1:0',
@@ -103,7 +103,7 @@ async function start(extra: DiscoverySource[] = []): Promise<RunningMeridian> {
     debounceMs: 20,
     stateDir,
     discoverySources: extra,
-    syncTimeoutMs: 10_000,
+    syncTimeoutMs,
     admission: { ratePerSecond: 0, burst: 1 },
   });
   running.push(meridian);
@@ -152,4 +152,30 @@ test('restart serves last known good endpoints', async () => {
     reconnecting.close();
     await second.close();
   }
+});
+
+test('sync timeout serves the synced sources', async () => {
+  // No snapshot file, and a source that would take a minute: after the timeout the control plane
+  // serves what the synced static source has, and says so in /readyz.
+  await rm(stateDir, { recursive: true, force: true });
+  const slow = new SlowSource(60_000);
+  const startedAt = Date.now();
+  const meridian = await start([slow], 400);
+  assert.ok(Date.now() - startedAt < 10_000, 'start-up is bounded by the sync timeout');
+
+  const ready = await readiness(meridian);
+  assert.equal(ready.servingFrom, 'sync-timeout');
+  assert.match(ready.detail ?? '', /did not sync within 400 ms/);
+
+  const client = new XdsDriver('sotw', `127.0.0.1:${meridian.xdsPort}`, NODE);
+  client.subscribe(TYPE_URL.cluster);
+  client.subscribe(TYPE_URL.clusterLoadAssignment, ['echo.test']);
+  const responses = await client.settle();
+  const assignments = responses.filter((response) => response.typeUrl === TYPE_URL.clusterLoadAssignment);
+  assert.ok(assignments.length > 0, 'the proxy is served after the timeout');
+  for (const response of assignments) {
+    for (const count of endpointCounts(response)) assert.equal(count, 3, 'the endpoints of the static source are served whole');
+  }
+  client.close();
+  await slow.stop();
 });
