@@ -35,14 +35,9 @@ export class AdminError extends Error {
 }
 
 /** Paths the admin API serves, listed in the not-found message. */
-export const ADMIN_ROUTES = ['/healthz', '/readyz', '/metrics', '/debug/sync', '/debug/config'] as const;
-
-export function routeNotFound(method: string, url: string): AdminError {
-  return new AdminError(
-    ADMIN_ERROR_CODES.routeNotFound,
-    404,
-    `no admin route for ${method} ${url}: the admin API serves GET ${ADMIN_ROUTES.join(', ')}`,
-  );
+/** Builds the 404 error, listing the routes (`METHOD PATH`) that the server does serve. */
+export function routeNotFound(method: string, url: string, routes: readonly string[]): AdminError {
+  return new AdminError(ADMIN_ERROR_CODES.routeNotFound, 404, `no admin route for ${method} ${url}; the admin API serves ${routes.join(', ')}`);
 }
 
 /** Wraps a failure of an injected provider (readiness, sync status, configuration summary). */

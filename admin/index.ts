@@ -4,7 +4,7 @@ export { parseListenAddress, DEFAULT_ADMIN_ADDRESS } from './address';
 export type { ListenAddress } from './address';
 export { readinessOf } from './readiness';
 export type { Readiness, SourceReadiness } from './readiness';
-export { AdminError, ADMIN_ERROR_CODES, ADMIN_ROUTES } from './errors';
+export { AdminError, ADMIN_ERROR_CODES } from './errors';
 export type { AdminErrorCode, AdminErrorBody } from './errors';
 export { SyncStatusTracker } from './sync-status';
 export type {

@@ -51,6 +51,12 @@ interface SyncQuery {
  */
 export function buildAdminServer(options: AdminServerOptions): AdminServer {
   const server = createFastify(options.logger);
+  // Routes as they are registered, so the 404 message lists exactly what this server serves.
+  const routes: string[] = [];
+  server.addHook('onRoute', (route) => {
+    const methods = [route.method].flat().filter((method) => method !== 'HEAD');
+    for (const method of methods) routes.push(`${method} ${route.url}`);
+  });
 
   server.addHook('onSend', async (_request, reply) => {
     // Every admin response describes the present moment, so caches must not keep it.
@@ -92,7 +98,7 @@ export function buildAdminServer(options: AdminServerOptions): AdminServer {
   if (options.health !== undefined) registerHealthRoutes(server, options.health);
 
   server.setNotFoundHandler(async (request: FastifyRequest, reply: FastifyReply) => {
-    const error = routeNotFound(request.method, request.url);
+    const error = routeNotFound(request.method, request.url, routes);
     reply.code(error.statusCode);
     return error.toBody();
   });

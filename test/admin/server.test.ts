@@ -206,7 +206,9 @@ describe('admin server', () => {
     const body = (await response.json()) as { code: string; message: string };
     assert.equal(body.code, ADMIN_ERROR_CODES.routeNotFound);
     assert.match(body.message, /GET \/debug\/nothing/);
-    assert.match(body.message, /\/healthz/);
+    assert.match(body.message, /GET \/healthz/);
+    assert.match(body.message, /GET \/debug\/sync/, 'the message lists the routes this server serves');
+    assert.doesNotMatch(body.message, /HEAD /);
   });
 
   test('wrong method is a JSON 404', async () => {
