@@ -39,7 +39,7 @@ const QUICK: BenchProfile = {
 
 const FULL: BenchProfile = {
   name: 'full',
-  workers: 2,
+  workers: 4,
   variant: 'sotw',
   debounceMs: 100,
   mesh: { services: 100, endpointsPerService: 6, regions: 3, zonesPerRegion: 2 },
@@ -149,7 +149,7 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  // The server holds one socket per proxy; each worker holds its share.
+  // The server opens one socket per proxy, and each worker opens one per proxy it simulates.
   const needed = largestFleet(profile, only) + 256;
   const limit = openFileLimit();
   if (limit !== undefined && limit < needed) {

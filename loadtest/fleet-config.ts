@@ -5,7 +5,7 @@ import type { Locality } from '../discovery';
 /**
  * Endpoint ports at or above this value mark a change: the change with sequence number `seq` sets
  * one endpoint's port to `CHANGE_MARKER_BASE_PORT + seq`. A simulated proxy finds the latest
- * change it holds as the highest such port, without knowing any version string.
+ * change it has received as the highest such port, without knowing any version string.
  */
 export const CHANGE_MARKER_BASE_PORT = 10_000;
 
@@ -34,7 +34,7 @@ export function initialFleetState(spec: FleetSpec): FleetState {
   return { markers: new Array<number>(spec.services).fill(0), protocol: 'http', hostnameGeneration: 0 };
 }
 
-/** Every locality of the mesh, in a fixed order: `r0/r0-z0`, `r0/r0-z1`, `r1/r1-z0`... */
+/** Returns every locality of the mesh, in a fixed order: `r0/r0-z0`, `r0/r0-z1`, `r1/r1-z0`... */
 export function localitiesOf(spec: FleetSpec): Locality[] {
   const localities: Locality[] = [];
   for (let region = 0; region < spec.regions; region++) {
@@ -49,12 +49,12 @@ export function serviceNameOf(index: number): string {
   return `svc-${String(index).padStart(4, '0')}.bench`;
 }
 
-/** A hostname that carries the policy generation, so a simulated proxy can read it from routes. */
+/** Returns a hostname that carries the policy generation, so a simulated proxy can read it from routes. */
 export function generationHostnameOf(index: number, generation: number): string {
   return `g${generation}.svc-${String(index).padStart(4, '0')}`;
 }
 
-/** Returns the endpoints of one service as the registry holds them after `state`. */
+/** Returns the endpoints of one service as the registry stores them after `state`. */
 export function endpointsOf(spec: FleetSpec, state: FleetState, index: number) {
   const localities = localitiesOf(spec);
   const endpoints = [];

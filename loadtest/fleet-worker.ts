@@ -136,12 +136,24 @@ serveCalls({
   },
 
   counters: () => {
-    const total = { proxies: proxies.length, responses: 0, responseBytes: 0, acks: 0, ended: 0, bytesByType: {} as Record<string, number> };
+    const total = {
+      proxies: proxies.length,
+      responses: 0,
+      responseBytes: 0,
+      acks: 0,
+      reconnects: 0,
+      endStatuses: {} as Record<string, number>,
+      bytesByType: {} as Record<string, number>,
+    };
     for (const proxy of proxies) {
       total.responses += proxy.counters.responses;
       total.responseBytes += proxy.counters.responseBytes;
       total.acks += proxy.counters.acks;
-      if (proxy.endStatus) total.ended++;
+      total.reconnects += proxy.counters.reconnects;
+      if (proxy.endStatus) {
+        const status = `${proxy.endStatus.code} ${proxy.endStatus.details}`;
+        total.endStatuses[status] = (total.endStatuses[status] ?? 0) + 1;
+      }
       for (const [typeUrl, bytes] of Object.entries(proxy.counters.bytesByType)) {
         total.bytesByType[typeUrl] = (total.bytesByType[typeUrl] ?? 0) + bytes;
       }

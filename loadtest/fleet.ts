@@ -32,7 +32,10 @@ export interface FleetCounters {
   responses: number;
   responseBytes: number;
   acks: number;
-  ended: number;
+  /** Streams that ended and were opened again by their proxy. */
+  reconnects: number;
+  /** Number of proxies by the status (code and details) their last ended stream had. */
+  endStatuses: Record<string, number>;
   bytesByType: Record<string, number>;
 }
 
@@ -125,13 +128,14 @@ export class Fleet {
 
   async counters(): Promise<FleetCounters> {
     const all = await Promise.all(this.workers.map((worker) => worker.call<FleetCounters>('counters')));
-    const total: FleetCounters = { proxies: 0, responses: 0, responseBytes: 0, acks: 0, ended: 0, bytesByType: {} };
+    const total: FleetCounters = { proxies: 0, responses: 0, responseBytes: 0, acks: 0, reconnects: 0, endStatuses: {}, bytesByType: {} };
     for (const counters of all) {
       total.proxies += counters.proxies;
       total.responses += counters.responses;
       total.responseBytes += counters.responseBytes;
       total.acks += counters.acks;
-      total.ended += counters.ended;
+      total.reconnects += counters.reconnects;
+      for (const [status, count] of Object.entries(counters.endStatuses)) total.endStatuses[status] = (total.endStatuses[status] ?? 0) + count;
       for (const [typeUrl, bytes] of Object.entries(counters.bytesByType)) total.bytesByType[typeUrl] = (total.bytesByType[typeUrl] ?? 0) + bytes;
     }
     return total;

@@ -27,7 +27,7 @@ function nonceField(nonce: string): Buffer {
   return Buffer.concat([Buffer.from([(NONCE_FIELD << 3) | 2, text.length]), text]);
 }
 
-/** What one delta floor stream has sent of one type. */
+/** Per-type state of one delta floor stream. */
 interface FloorDeltaState {
   started: boolean;
   wildcard: boolean;
@@ -40,7 +40,7 @@ interface FloorDeltaState {
 
 const DELTA_ADS_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources';
 
-/** What one floor stream has sent of one type. */
+/** Per-type state of one state-of-the-world floor stream. */
 interface FloorTypeState {
   names: string[];
   namesKey: string;
@@ -52,9 +52,9 @@ interface FloorTypeState {
 }
 
 /**
- * The floor of the fleet benchmark: a bare @grpc/grpc-js server that speaks just enough of ADS,
- * state of the world and delta, to drive the simulated proxies, and writes the same serialized resources
- * as Meridian from a snapshot cache that the benchmark fills ahead of time. Each response is
+ * The floor of the fleet benchmark: a bare @grpc/grpc-js server with just enough of ADS, state of
+ * the world and delta, to drive the simulated proxies. It writes the same serialized resources as
+ * Meridian, from a snapshot cache that the benchmark fills ahead of time. Each response is
  * encoded once per group, version and subscription, and each stream only appends its nonce, so
  * what it measures is the cost of the transport and of the protocol's round trips.
  *

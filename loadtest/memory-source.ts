@@ -2,7 +2,7 @@ import type { DiscoverySource, Service } from '../discovery';
 
 /**
  * A discovery source whose services the benchmark sets directly, to apply endpoint changes at a
- * fixed rate without editing files. Ranked before the static files, each service it holds
+ * fixed rate without editing files. Ranked before the static files, each service it contains
  * replaces the one of the same name in them.
  */
 export class MemorySource implements DiscoverySource {

@@ -8,8 +8,8 @@ function format(value: number | undefined, unit: string): string {
 }
 
 /**
- * Whether Meridian's p99 meets the scenario's limit and floor ratio: 'met', what was missed and by
- * how much, or '-' when the scenario sets no target.
+ * Compares Meridian's p99 with the scenario's limit and floor ratio. Returns 'met', what was
+ * missed and by how much, or '-' when the scenario sets no target.
  */
 export function verdictOf(result: ScenarioResult): string {
   if (result.limit === undefined) return '-';

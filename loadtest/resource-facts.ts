@@ -3,8 +3,8 @@ import { messageType, TYPE_URL } from '../xds';
 import { CHANGE_MARKER_BASE_PORT } from './fleet-config';
 
 /**
- * What a simulated proxy reads from one resource: the names it must subscribe to next, and the
- * marks the benchmark uses to tell which change a proxy holds.
+ * Facts a simulated proxy reads from one resource: the names it must subscribe to next, and the
+ * marks the benchmark uses to tell which changes a proxy has received.
  */
 export interface ResourceFacts {
   /** ClusterLoadAssignment names a Cluster needs, or RouteConfiguration names a Listener needs. */

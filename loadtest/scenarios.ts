@@ -63,7 +63,7 @@ export interface BenchProfile {
   t5Seconds: number;
   t6Sizes: number[];
   t6Runs: number;
-  /** Longest wait for a fleet to reach a state, in milliseconds. */
+  /** Maximum wait for a fleet to reach a state, in milliseconds. */
   waitMs: number;
   /** Folder for V8 CPU profiles of the server processes; none when undefined. */
   profileDir?: string;
@@ -89,10 +89,15 @@ function setupRampMs(proxies: number): number {
   return Math.round(proxies / 2);
 }
 
-function assertComplete(what: string, missing: number, total: number): void {
-  if (missing > 0) {
-    throw new Error(`${what}: ${missing} of ${total} simulated proxies did not get there in time; the server or the simulator is broken or the machine is overloaded`);
-  }
+/** Throws, with what the proxies' streams ended with, when some proxies missed a state. */
+async function assertComplete(fleet: Fleet, what: string, missing: number): Promise<void> {
+  if (missing === 0) return;
+  const counters = await fleet.counters();
+  throw new Error(
+    `${fleet.options.server}: ${what}: ${missing} of ${fleet.options.proxies} simulated proxies did not reach it within the wait ` +
+      `(${counters.reconnects} stream reconnects; last end statuses: ${JSON.stringify(counters.endStatuses)}); ` +
+      `check the server's log above, or free the machine and run again`,
+  );
 }
 
 async function connectedFleet(
@@ -106,7 +111,7 @@ async function connectedFleet(
   try {
     await fleet.connect(setupRampMs(proxies));
     const synced = await fleet.waitSynced(profile.waitMs);
-    assertComplete(`${server}: initial sync`, synced.missing, proxies);
+    await assertComplete(fleet, 'initial sync', synced.missing);
   } catch (error) {
     await fleet.stop();
     throw error;
@@ -114,7 +119,7 @@ async function connectedFleet(
   return fleet;
 }
 
-/** T1: memory per fully ACKed stream above the server's baseline. */
+/** Measures T1: server memory per fully ACKed stream above the server's baseline. */
 export async function idleFleet(profile: BenchProfile): Promise<ScenarioResult> {
   const results: Partial<Record<ServerKind, Measurement>> = {};
   for (const server of SERVERS) {
@@ -131,7 +136,7 @@ export async function idleFleet(profile: BenchProfile): Promise<ScenarioResult> 
       const baseline = await fleet.usage(true);
       await fleet.connect(setupRampMs(profile.t1Proxies));
       const synced = await fleet.waitSynced(profile.waitMs);
-      assertComplete(`${server}: T1 sync`, synced.missing, profile.t1Proxies);
+      await assertComplete(fleet, 'T1 sync', synced.missing);
       await sleep(1000);
       const loaded = await fleet.usage(true);
       const perStreamKiB = (loaded.rssBytes - baseline.rssBytes) / 1024 / profile.t1Proxies;
@@ -177,7 +182,7 @@ async function measureChanges(
     await fleet.setTarget(change(run));
     const at = await fleet.applyFileChange(files);
     const reached = await fleet.waitTarget(waitMs);
-    assertComplete(`${fleet.options.server}: change ${run}`, reached.missing, fleet.options.proxies);
+    await assertComplete(fleet, `change ${run}`, reached.missing);
     completions.push(Math.max(...reached.times) - at);
     for (const time of reached.times) perProxy.push(time - at);
     await sleep(300);
@@ -193,7 +198,7 @@ async function measureChanges(
   };
 }
 
-/** T2: one endpoint change until the last subscribed stream has ACKed it. */
+/** Measures T2: from one endpoint change until the last subscribed stream has ACKed it. */
 export async function endpointChange(profile: BenchProfile, proxies: number): Promise<ScenarioResult> {
   const results: Partial<Record<ServerKind, Measurement>> = {};
   for (const server of SERVERS) {
@@ -227,7 +232,7 @@ export async function endpointChange(profile: BenchProfile, proxies: number): Pr
   };
 }
 
-/** T3: a change of every Cluster and every virtual host (protocol and hostnames of every service). */
+/** Measures T3: a change of every Cluster and every virtual host (protocol and hostnames of every service). */
 export async function meshWideChange(profile: BenchProfile, variant: XdsVariant): Promise<ScenarioResult> {
   const results: Partial<Record<ServerKind, Measurement>> = {};
   const spec = profile.t3Mesh;
@@ -260,7 +265,7 @@ export async function meshWideChange(profile: BenchProfile, variant: XdsVariant)
   };
 }
 
-/** T4: proxies connect within a ramp and reach a fully ACKed state. */
+/** Measures T4: proxies connect within a ramp and reach a fully ACKed state. */
 export async function reconnectStorm(profile: BenchProfile): Promise<ScenarioResult> {
   const results: Partial<Record<ServerKind, Measurement>> = {};
   for (const server of SERVERS) {
@@ -279,7 +284,7 @@ export async function reconnectStorm(profile: BenchProfile): Promise<ScenarioRes
       for (let run = 0; run < profile.t4Runs; run++) {
         await fleet.connect(profile.t4RampMs);
         const synced = await fleet.waitSynced(profile.waitMs);
-        assertComplete(`${server}: storm ${run + 1}`, synced.missing, profile.t4Proxies);
+        await assertComplete(fleet, `storm ${run + 1}`, synced.missing);
         durations.push(Math.max(...synced.times) - (await fleet.firstConnectAt()));
         await fleet.closeProxies();
         await sleep(500);
@@ -308,12 +313,12 @@ export async function reconnectStorm(profile: BenchProfile): Promise<ScenarioRes
   };
 }
 
-/** Returns a service of the generated mesh as the registry holds it in the current fleet state. */
+/** Returns a service of the generated mesh as the registry stores it in the current fleet state. */
 function serviceOf(fleet: Fleet, index: number): Service {
   return { name: serviceNameOf(index), port: 8080, protocol: fleet.state.protocol, endpoints: endpointsOf(fleet.options.spec, fleet.state, index) };
 }
 
-/** T5: endpoint changes at a fixed rate, applied through a discovery source, change to ACK. */
+/** Measures T5: endpoint changes at a fixed rate, applied through a discovery source, from change to ACK. */
 export async function sustainedChanges(profile: BenchProfile): Promise<ScenarioResult> {
   const results: Partial<Record<ServerKind, Measurement>> = {};
   const total = Math.round(profile.t5ChangesPerSecond * profile.t5Seconds);
@@ -338,7 +343,7 @@ export async function sustainedChanges(profile: BenchProfile): Promise<ScenarioR
       const elapsedSeconds = (now() - start) / 1000;
       await fleet.setTarget({ minEndpointMarker: total });
       const reached = await fleet.waitTarget(profile.waitMs);
-      assertComplete(`${server}: T5 last change`, reached.missing, profile.t5Proxies);
+      await assertComplete(fleet, 'T5 last change', reached.missing);
       const after = await fleet.usage();
       const reports = await fleet.latency();
       const histogram = mergeHistograms(reports.map((report) => report.histogram));
@@ -374,7 +379,7 @@ export async function sustainedChanges(profile: BenchProfile): Promise<ScenarioR
   };
 }
 
-/** T6: encoding one ClusterLoadAssignment of `size` endpoints, in the benchmark process. */
+/** Measures T6: encoding one ClusterLoadAssignment of `size` endpoints, in the benchmark process. */
 export async function encodeAssignment(profile: BenchProfile, size: number): Promise<ScenarioResult> {
   const spec: FleetSpec = { services: 1, endpointsPerService: size, regions: 3, zonesPerRegion: 2 };
   const folder = await mkdtemp(join(tmpdir(), 'meridian-bench-'));
@@ -417,7 +422,7 @@ export async function encodeAssignment(profile: BenchProfile, size: number): Pro
   }
 }
 
-/** Bytes a state-of-the-world stream receives for one endpoint change, against the changed resource. */
+/** Measures the bytes a stream receives for one endpoint change, against the size of the changed resource. */
 export async function bytesPerChange(profile: BenchProfile, variant: XdsVariant): Promise<ScenarioResult> {
   const proxies = 4;
   const fleet = await connectedFleet('meridian', profile.mesh, proxies, profile, variant);
@@ -428,7 +433,7 @@ export async function bytesPerChange(profile: BenchProfile, variant: XdsVariant)
     await fleet.setTarget({ minEndpointMarker: 1 });
     await fleet.applyFileChange(['services']);
     const reached = await fleet.waitTarget(profile.waitMs);
-    assertComplete('bytes per change', reached.missing, proxies);
+    await assertComplete(fleet, 'bytes per change', reached.missing);
     const after = await fleet.counters();
     const received = (after.responseBytes - before.responseBytes) / proxies;
 

@@ -11,7 +11,7 @@ export function wallClockMs(): number {
 
 /** The state a fleet scenario waits for: each field set must hold for a proxy to count. */
 export interface ProxyTarget {
-  /** The proxy holds endpoints with this change marker or a later one. */
+  /** The proxy has ACKed endpoints with this change marker or a later one. */
   minEndpointMarker?: number;
   /** This many of the proxy's clusters carry HTTP/2 upstream options. */
   http2Clusters?: number;
@@ -35,16 +35,16 @@ export interface SimulatedProxyOptions {
   onSynced?: (proxy: SimulatedProxy) => void;
 }
 
-/** What one proxy received and ACKed of one resource type. */
+/** Per-type state of one proxy: its subscription and the last response it ACKed. */
 interface TypeState {
   names: string[];
   namesKey: string;
   ackedVersion: string;
   ackedNonce: string;
-  /** The names the last ACKed response answered; differs from `namesKey` while a request is out. */
+  /** Subscription of the last ACKed response; differs from `namesKey` while a request is in flight. */
   ackedNamesKey?: string;
   acked?: AggregateFacts;
-  /** Delta only: facts of each resource the proxy holds, by name. */
+  /** Delta only: facts of each resource the proxy has ACKed and not seen removed, by name. */
   held?: Map<string, ResourceFacts>;
 }
 
@@ -61,6 +61,8 @@ export interface ProxyCounters {
   responses: number;
   responseBytes: number;
   acks: number;
+  /** Streams that ended without `close()` and were opened again. */
+  reconnects: number;
   /** Bytes of responses per type URL. */
   bytesByType: Record<string, number>;
 }
@@ -96,9 +98,11 @@ export class SimulatedProxy {
   /** When the proxy first held every type, in wall-clock milliseconds. */
   syncedAt?: number;
   connectedAt?: number;
-  /** The status the stream ended with, when it ended. */
+  /** The status the last stream ended with, when one ended. */
   endStatus?: grpc.StatusObject;
-  readonly counters: ProxyCounters = { responses: 0, responseBytes: 0, acks: 0, bytesByType: {} };
+  readonly counters: ProxyCounters = { responses: 0, responseBytes: 0, acks: 0, reconnects: 0, bytesByType: {} };
+  private closed = false;
+  private reconnectTimer?: NodeJS.Timeout;
 
   constructor(private readonly options: SimulatedProxyOptions) {
     requestType ??= messageType('envoy.service.discovery.v3.DiscoveryRequest');
@@ -118,7 +122,8 @@ export class SimulatedProxy {
 
   /** Opens the ADS stream and subscribes to every Cluster and Listener. */
   start(): void {
-    this.connectedAt = wallClockMs();
+    this.connectedAt ??= wallClockMs();
+    this.types.clear();
     const delta = this.options.variant === 'delta';
     const path = delta ? DELTA_ADS_PATH : ADS_PATH;
     const call = this.client.makeBidiStreamRequest(path, (bytes: Buffer) => bytes, (bytes: Buffer) => bytes);
@@ -126,6 +131,7 @@ export class SimulatedProxy {
     call.on('data', (bytes: Buffer) => (delta ? this.onDeltaResponse(bytes) : this.onResponse(bytes)));
     call.on('status', (status: grpc.StatusObject) => {
       this.endStatus = status;
+      if (!this.closed) this.reconnect();
     });
     call.on('error', () => {
       // The status event carries the code and details.
@@ -141,12 +147,25 @@ export class SimulatedProxy {
     if (target) this.checkTarget(wallClockMs());
   }
 
-  /** The highest change marker among the endpoints the proxy has ACKed. */
+  /** Returns the highest change marker among the endpoints the proxy has ACKed. */
   endpointMarker(): number {
     return this.types.get(TYPE_URL.clusterLoadAssignment)?.acked?.marker ?? 0;
   }
 
+  /**
+   * Opens a new stream after a jittered, exponentially growing delay, as Envoy does when its xDS
+   * stream fails. The new stream subscribes from scratch, so the proxy is sent everything again.
+   */
+  private reconnect(): void {
+    const attempt = Math.min(this.counters.reconnects, 5);
+    this.counters.reconnects++;
+    const delayMs = 250 * 2 ** attempt * (0.5 + Math.random());
+    this.reconnectTimer = setTimeout(() => this.start(), delayMs);
+  }
+
   close(): void {
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
     this.call?.end();
     this.call?.cancel();
     this.client.close();

@@ -13,7 +13,7 @@ export const options = {
   vus: Number(__ENV.VUS || 10),
   duration: __ENV.DURATION || '30s',
   thresholds: {
-    // The admin API answers from memory, so even the largest views stay fast.
+    // The admin API serves every view from memory, so even the largest ones stay fast.
     http_req_failed: ['rate<0.01'],
     'http_req_duration{view:health}': ['p(99)<50'],
     'http_req_duration{view:debug}': ['p(99)<500'],
@@ -22,7 +22,7 @@ export const options = {
 
 const VIEWS = [
   { path: '/healthz', tag: 'health', statuses: [200] },
-  // /readyz answers 503 until discovery has synced; both are valid answers.
+  // /readyz returns 503 until discovery has synced, so both statuses are valid.
   { path: '/readyz', tag: 'health', statuses: [200, 503] },
   { path: '/metrics', tag: 'debug', statuses: [200] },
   { path: '/debug/sync', tag: 'debug', statuses: [200] },
