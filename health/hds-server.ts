@@ -1,10 +1,10 @@
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Locality } from '../discovery';
 import type { EndpointReport, HealthAggregator } from './aggregator';
 import { assignEndpoints, DEFAULT_REMOTE_PROBERS, type AssignedTarget, type HealthTarget, type ProberInfo } from './assignment';
 import { buildHealthCheck } from './hds-health-check';
-import { durationOf, PROBE_ADDRESS_KEY, PROBERS_CLUSTER, RTT_KEY, streamHealthCheckMethod, type PlainMessage } from './hds-wire';
+import { durationOf, fetchHealthCheckMethod, PROBE_ADDRESS_KEY, PROBERS_CLUSTER, RTT_KEY, streamHealthCheckMethod, type PlainMessage } from './hds-wire';
 import type { LatencyMatrix } from './latency';
 
 export interface HdsServerOptions {
@@ -49,8 +49,12 @@ export class HdsServer {
   /** Returns the service definition and handlers, for `grpc.Server.addService`. */
   service(): { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation } {
     return {
-      definition: { StreamHealthCheck: streamHealthCheckMethod },
-      implementation: { StreamHealthCheck: (call: HdsCall) => this.handleStream(call) },
+      definition: { StreamHealthCheck: streamHealthCheckMethod, FetchHealthCheck: fetchHealthCheckMethod },
+      implementation: {
+        StreamHealthCheck: (call: HdsCall) => this.handleStream(call),
+        FetchHealthCheck: (call: grpc.ServerUnaryCall<PlainMessage, PlainMessage>, callback: grpc.sendUnaryData<PlainMessage>) =>
+          this.handleFetch(call.request, callback),
+      },
     };
   }
 
@@ -115,6 +119,36 @@ export class HdsServer {
     });
     call.on('cancelled', end);
     call.on('error', end);
+  }
+
+  /**
+   * Serves the unary `FetchHealthCheck`: returns the `HealthCheckSpecifier` of the node in the
+   * request. For a node with an open stream, that is the assignment the stream has received. For
+   * any other node id, it is the assignment the node would get if it connected now. The connected
+   * probers keep their assignments, because a unary call registers no prober. Results cannot be
+   * sent this way, because an `EndpointHealthResponse` carries no node to attribute them to.
+   */
+  private handleFetch(request: PlainMessage, callback: grpc.sendUnaryData<PlainMessage>): void {
+    if (request.endpoint_health_response) {
+      this.log.warn('fetch health check with results rejected');
+      callback({
+        code: grpc.status.INVALID_ARGUMENT,
+        details: 'FetchHealthCheck does not accept EndpointHealthResponse because it carries no node id; send results on StreamHealthCheck',
+      });
+      return;
+    }
+    const requested = proberInfoOf(request.health_check_request?.node);
+    if (requested === undefined) {
+      this.log.warn('fetch health check without node id rejected');
+      callback({ code: grpc.status.INVALID_ARGUMENT, details: 'HealthCheckRequest without node.id; set a node id in the prober bootstrap' });
+      return;
+    }
+
+    const info = this.sessions.get(requested.id)?.info ?? requested;
+    const probers = [...this.sessions.values()].map((session) => session.info).filter((prober) => prober.id !== info.id);
+    probers.push(info);
+    const assignments = assignEndpoints(this.targets, probers, this.options.remoteProbers ?? DEFAULT_REMOTE_PROBERS);
+    callback(null, this.buildSpecifier(info, assignments.get(info.id) ?? [], probers));
   }
 
   /** Sends each prober its assignment when it differs from what it last received. */

@@ -5,6 +5,9 @@ import { messageType } from '../xds';
 /** gRPC path of HDS's bidirectional stream. */
 export const STREAM_HEALTH_CHECK_PATH = '/envoy.service.health.v3.HealthDiscoveryService/StreamHealthCheck';
 
+/** gRPC path of HDS's unary request. */
+export const FETCH_HEALTH_CHECK_PATH = '/envoy.service.health.v3.HealthDiscoveryService/FetchHealthCheck';
+
 /** Reserved cluster name under which probers are given each other, to measure round-trip times. */
 export const PROBERS_CLUSTER = 'meridian.probers';
 
@@ -50,6 +53,17 @@ export const streamHealthCheckMethod: grpc.MethodDefinition<PlainMessage, PlainM
   path: STREAM_HEALTH_CHECK_PATH,
   requestStream: true,
   responseStream: true,
+  requestSerialize: encodeHdsClientMessage,
+  requestDeserialize: decodeHdsClientMessage,
+  responseSerialize: encodeHealthCheckSpecifier,
+  responseDeserialize: decodeHealthCheckSpecifier,
+};
+
+/** Method definition of `FetchHealthCheck`, for `grpc.Server.addService` and `grpc.Client`. */
+export const fetchHealthCheckMethod: grpc.MethodDefinition<PlainMessage, PlainMessage> = {
+  path: FETCH_HEALTH_CHECK_PATH,
+  requestStream: false,
+  responseStream: false,
   requestSerialize: encodeHdsClientMessage,
   requestDeserialize: decodeHdsClientMessage,
   responseSerialize: encodeHealthCheckSpecifier,

@@ -5,7 +5,7 @@ export { applyHoldDown, type HoldDownResult } from './damping';
 export { assignEndpoints, DEFAULT_REMOTE_PROBERS, type ProberInfo, type HealthTarget, type TargetEndpoint, type AssignedTarget } from './assignment';
 export { runCheck, connectTcp, grpcHealthMessages, GRPC_HEALTH_CHECK_PATH, GRPC_SERVING, type CheckSpec, type CheckResult, type StatusRange } from './checks';
 export { buildHealthCheck, readHealthCheck, type ProbeSettings } from './hds-health-check';
-export { STREAM_HEALTH_CHECK_PATH, PROBERS_CLUSTER, streamHealthCheckMethod } from './hds-wire';
+export { STREAM_HEALTH_CHECK_PATH, FETCH_HEALTH_CHECK_PATH, PROBERS_CLUSTER, streamHealthCheckMethod, fetchHealthCheckMethod } from './hds-wire';
 export { HealthAggregator, type HealthAggregatorOptions, type EndpointReport, type HealthState, type EndpointHealthView } from './aggregator';
 export { LatencyMatrix, HYSTERESIS_RATIO, HYSTERESIS_MIN_MS, type LatencyEntry } from './latency';
 export { HdsServer, type HdsServerOptions } from './hds-server';
