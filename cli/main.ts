@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { HEALTH_SERVE_HELP, HEALTH_SERVE_OPTIONS, readHealthServeOptions } from './health-options';
 import { PROBER_USAGE, runProberCommand } from './prober';
 import { runServe, SERVE_DEFAULTS } from './serve';
 import { runValidateCommand } from './validate-command';
@@ -46,7 +47,9 @@ Options:
   --admission-rate N       New xDS streams served per second during a reconnect storm; 0 turns
                            pacing off (default ${SERVE_DEFAULTS.admissionRate})
   --admission-burst N      New xDS streams served at once before pacing starts (default ${SERVE_DEFAULTS.admissionBurst})
-  -h, --help               Print this help`;
+  -h, --help               Print this help
+
+${HEALTH_SERVE_HELP}`;
 
 const VALIDATE_USAGE = `Usage: meridian validate PATH...
 
@@ -72,6 +75,7 @@ const SERVE_OPTIONS: ParseArgsConfig['options'] = {
   'admission-rate': { type: 'string' },
   'admission-burst': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  ...HEALTH_SERVE_OPTIONS,
 };
 
 /** Usage error whose message names the wrong argument and the fix. */
@@ -110,7 +114,10 @@ export async function main(argv: string[]): Promise<number> {
           throw new UsageError(`unexpected argument "${positionals[0]}"; pass files and folders with --config PATH`);
         }
         const debounce = values['debounce-ms'] as string | undefined;
+        const health = readHealthServeOptions(values);
+        if (typeof health === 'string') throw new UsageError(health);
         return await runServe({
+          ...health,
           configPaths: (values.config as string[] | undefined) ?? [],
           xdsAddress: (values['xds-address'] as string | undefined) ?? SERVE_DEFAULTS.xdsAddress,
           adminAddress: (values['admin-address'] as string | undefined) ?? SERVE_DEFAULTS.adminAddress,

@@ -1,6 +1,7 @@
 import { createLogger, isLogLevel, LOG_LEVELS } from '../admin';
 import { startMeridian } from '../controller';
 import { DEFAULT_ADMISSION, type AdmissionOptions } from '../xds';
+import type { HealthServeOptions } from './health-options';
 
 /** Defaults of `meridian serve`. Both servers listen on loopback unless an option sets another address. */
 export const SERVE_DEFAULTS = {
@@ -15,7 +16,7 @@ export const SERVE_DEFAULTS = {
   admissionBurst: DEFAULT_ADMISSION.burst,
 } as const;
 
-export interface ServeArguments {
+export interface ServeArguments extends Partial<HealthServeOptions> {
   configPaths: string[];
   xdsAddress: string;
   adminAddress: string;

@@ -42,6 +42,12 @@ export interface MeridianOptions {
   stateDir?: string;
   /** How often HDS probers send their results, in milliseconds. Default 1000. */
   healthReportIntervalMs?: number;
+  /** Time without a report after which a prober's votes lapse, in milliseconds. Default five report intervals. */
+  healthSilenceMs?: number;
+  /** Maximum share of a service's endpoints, from 0 to 1, that one prober may eject at once. Default 0.5. */
+  healthMaxEjectShare?: number;
+  /** Probers outside an endpoint's own zone that check it. Default 1. */
+  healthRemoteProbers?: number;
   /** Maximum time a change waits while further changes keep arriving, in milliseconds. Default 1000. */
   maxDelayMs?: number;
   /**
@@ -115,6 +121,9 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
     logger: log.child({ component: 'health' }),
     metrics: metricsRegistry,
     reportIntervalMs: options.healthReportIntervalMs,
+    silenceMs: options.healthSilenceMs,
+    maxEjectShare: options.healthMaxEjectShare,
+    remoteProbers: options.healthRemoteProbers,
   });
   const hdsService = health.hds.service();
   xds.addService(hdsService.definition, hdsService.implementation);

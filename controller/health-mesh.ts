@@ -14,6 +14,10 @@ export interface HealthMeshOptions {
   reportIntervalMs?: number;
   /** Maximum share of a service's endpoints one prober may eject at once. Default 0.5. */
   maxEjectShare?: number;
+  /** Time without a report after which a prober's votes lapse, in milliseconds. Default five report intervals. */
+  silenceMs?: number;
+  /** Probers outside an endpoint's own zone that check it. Default 1. */
+  remoteProbers?: number;
 }
 
 /** Prober mesh state shown by the admin API. */
@@ -58,9 +62,10 @@ export function healthTargetsOf(registry: RegistrySnapshot, policies: PolicySet)
 /** Creates the prober mesh and keeps its targets in step with the registry and the policies. */
 export function createHealthMesh(options: HealthMeshOptions): HealthMesh {
   const log = options.logger;
-  const aggregator = new HealthAggregator({ logger: log, maxEjectShare: options.maxEjectShare, silenceMs: 5 * (options.reportIntervalMs ?? 1000) });
+  const silenceMs = options.silenceMs ?? 5 * (options.reportIntervalMs ?? 1000);
+  const aggregator = new HealthAggregator({ logger: log, maxEjectShare: options.maxEjectShare, silenceMs });
   const latency = new LatencyMatrix();
-  const hds = new HdsServer({ aggregator, latency, logger: log, reportIntervalMs: options.reportIntervalMs });
+  const hds = new HdsServer({ aggregator, latency, logger: log, reportIntervalMs: options.reportIntervalMs, remoteProbers: options.remoteProbers });
   const metrics = new HealthMetrics(options.metrics);
 
   const summary = (): HealthSummary => ({ ...aggregator.state(), probers: hds.probers(), latency: latency.entries() });
