@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { HEALTH_SERVE_HELP, HEALTH_SERVE_OPTIONS, readHealthServeOptions } from './health-options';
 import { PROBER_USAGE, runProberCommand } from './prober';
+import { runSchemaCommand, SCHEMA_USAGE } from './schema-command';
 import { runServe, SERVE_DEFAULTS } from './serve';
 import { runValidateCommand } from './validate-command';
 import { runWorkflowCommand, WORKFLOW_COMMANDS, WORKFLOW_HELP } from './workflow-commands';
@@ -18,6 +19,7 @@ Commands:
   history    List the policy revisions of a running server
   rollback   Put the policies of an earlier revision back in force
   explain    Show how clients in a locality reach a service, and what moves their traffic
+  schema     Print the JSON Schema of the YAML documents, for editors
   help       Print this help, or the help of a command: meridian help serve
 
 Run 'meridian COMMAND --help' for the options of a command.`;
@@ -61,7 +63,7 @@ found, 0 otherwise (warnings alone do not fail).
 Options:
   -h, --help   Print this help`;
 
-const HELP: Record<string, string> = { serve: SERVE_USAGE, validate: VALIDATE_USAGE, prober: PROBER_USAGE, ...WORKFLOW_HELP };
+const HELP: Record<string, string> = { serve: SERVE_USAGE, validate: VALIDATE_USAGE, prober: PROBER_USAGE, schema: SCHEMA_USAGE, ...WORKFLOW_HELP };
 
 const SERVE_OPTIONS: ParseArgsConfig['options'] = {
   config: { type: 'string', multiple: true },
@@ -149,8 +151,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'rollback':
       case 'explain':
         return await runWorkflowCommand(command, rest, process.stdout, process.stderr);
+      case 'schema':
+        return await runSchemaCommand(rest, process.stdout, process.stderr);
       default:
-        throw new UsageError(`unknown command "${command}"; the commands are serve, validate, prober, ${WORKFLOW_COMMANDS.join(', ')} and help`);
+        throw new UsageError(`unknown command "${command}"; the commands are serve, validate, prober, ${WORKFLOW_COMMANDS.join(', ')}, schema and help`);
     }
   } catch (error) {
     if (error instanceof UsageError) {

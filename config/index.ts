@@ -4,7 +4,7 @@ export type { CatalogueEntry, ConfigErrorCode, DiagnosticDetails } from './error
 export { CONFIG_ERRORS, createDiagnostic } from './errors';
 export type { ConfigDocument, LoadedDocuments, LinePosition } from './documents';
 export { loadDocuments, parseDocuments, positionOf, nodeAtPath } from './documents';
-export type { Cursor, Reader, FieldSpec, FieldSpecs, ReportOptions, StringOptions, ListOptions } from './schema';
+export type { Cursor, Reader, FieldSpec, FieldSpecs, JsonSchema, ReportOptions, StringOptions, ListOptions } from './schema';
 export {
   ValidationContext,
   documentCursor,
@@ -23,10 +23,14 @@ export {
   withDefault,
   plainValue,
   describeValue,
+  withSchema,
+  withDescription,
+  schemaOf,
 } from './schema';
+export { JSON_SCHEMA_DIALECT } from './json-schema';
 export type { DocumentHeader, KindDefinition, ValidatedDocument, SetReporter, SetCheck, ValidationResult } from './kinds';
 export { API_VERSION, DocumentSet, KindRegistry } from './kinds';
-export { checkDnsName } from './names';
+export { checkDnsName, DNS_NAME_SCHEMA } from './names';
 export { editDistance, closestMatch, didYouMean, listKnown } from './suggest';
 export type { ConfigWatcherOptions, ReloadListener } from './watcher';
 export { ConfigWatcher, DEFAULT_DEBOUNCE_MS } from './watcher';

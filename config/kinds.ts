@@ -1,7 +1,8 @@
 import type { Diagnostic } from './diagnostics';
 import { nodeAtPath, positionOf, type ConfigDocument, type LoadedDocuments } from './documents';
 import { createDiagnostic, type ConfigErrorCode } from './errors';
-import { checkDnsName } from './names';
+import { buildDocumentSchema } from './json-schema';
+import { DNS_NAME_SCHEMA, checkDnsName } from './names';
 import {
   ValidationContext,
   documentCursor,
@@ -13,6 +14,7 @@ import {
   stringMap,
   stringValue,
   type Cursor,
+  type JsonSchema,
   type ReportOptions,
 } from './schema';
 import { didYouMean, listKnown } from './suggest';
@@ -37,6 +39,8 @@ export interface KindDefinition<T> {
   readonly kind: string;
   /** Reads `spec`, reporting every problem through the cursor. Returns undefined when it is invalid. */
   validateSpec(spec: Cursor, header: DocumentHeader): T | undefined;
+  /** JSON Schema of `spec`, generated from the readers that `validateSpec` uses. */
+  readonly specSchema: JsonSchema;
 }
 
 /** A document whose header and spec are valid, with the value its kind made of it. */
@@ -120,6 +124,12 @@ export class KindRegistry {
     return [...this.definitions.keys()].sort();
   }
 
+  /** Returns the JSON Schema of one document of any registered kind, with `spec` chosen by `kind`. */
+  jsonSchema(): JsonSchema {
+    const specs = this.kinds().map((kind) => ({ kind, specSchema: (this.definitions.get(kind) as KindDefinition<unknown>).specSchema }));
+    return buildDocumentSchema(API_VERSION, specs, readMetadata.schema ?? {});
+  }
+
   /**
    * Validates every loaded document and then the set as a whole. The diagnostics include those
    * of loading, sorted by file and position.
@@ -198,7 +208,7 @@ interface Metadata {
 }
 
 const readMetadata = objectOf<Metadata>({
-  name: required(stringValue({ check: checkDnsName, checkFix: 'use a lowercase DNS name such as "checkout.shop"' })),
+  name: required(stringValue({ check: checkDnsName, checkFix: 'use a lowercase DNS name such as "checkout.shop"', schema: DNS_NAME_SCHEMA })),
   labels: optional(stringMap()),
   annotations: optional(stringMap()),
 });

@@ -52,8 +52,39 @@ export interface Cursor {
   readonly anchor: Node | null;
 }
 
-/** Reads and checks a value, reporting every problem. Returns undefined when the value is invalid. */
-export type Reader<T> = (cursor: Cursor) => T | undefined;
+/**
+ * A JSON Schema (draft-07) fragment: what a reader accepts, for editors. It states types, enums,
+ * ranges, patterns and required fields. Rules between values (sums, references, uniqueness) stay
+ * with the reader itself.
+ */
+export type JsonSchema = { readonly [keyword: string]: unknown };
+
+/**
+ * Reads and checks a value, reporting every problem. Returns undefined when the value is invalid.
+ * `schema` describes what the reader accepts; the readers of this module all set it.
+ */
+export type Reader<T> = ((cursor: Cursor) => T | undefined) & { readonly schema?: JsonSchema };
+
+/** Returns a reader that reads like `read` and is described by `schema`. `read` itself is not changed. */
+export function withSchema<T>(read: (cursor: Cursor) => T | undefined, schema: JsonSchema): Reader<T> {
+  const reader = (cursor: Cursor): T | undefined => read(cursor);
+  return Object.assign(reader, { schema });
+}
+
+/**
+ * Returns a reader like `read` whose schema has `description`, the text editors show for the
+ * field. A description the reader already has (such as the syntax of a duration) follows it.
+ */
+export function withDescription<T>(read: Reader<T>, description: string): Reader<T> {
+  const schema = schemaOf(read);
+  const own = typeof schema.description === 'string' ? ` ${schema.description}` : '';
+  return withSchema(read, { ...schema, description: `${description}${own}` });
+}
+
+/** Returns the JSON Schema fragment of a reader; `{}` (anything) when the reader has none. */
+export function schemaOf(read: Reader<unknown>): JsonSchema {
+  return read.schema ?? {};
+}
 
 /** Returns a cursor at the top of a document. */
 export function documentCursor(context: ValidationContext): Cursor {
@@ -115,11 +146,13 @@ export interface StringOptions {
   checkFix?: string;
   /** The code for a string that fails `check`. Default `MERIDIAN_CONFIG_INVALID_VALUE`. */
   checkCode?: ConfigErrorCode;
+  /** What `check` accepts, as JSON Schema keywords such as `pattern` or `maxLength`, for the reader's schema. */
+  schema?: JsonSchema;
 }
 
 /** Reads a non-empty string. Numbers and booleans are rejected, because the YAML parser has already typed them. */
 export function stringValue(options: StringOptions = {}): Reader<string> {
-  return (cursor) => {
+  return withSchema((cursor) => {
     if (!isScalar(cursor.node) || typeof cursor.node.value !== 'string') {
       return invalidType(cursor, 'a string', 'write a string; quote values such as "1" or "true" that YAML reads as numbers or booleans');
     }
@@ -134,13 +167,13 @@ export function stringValue(options: StringOptions = {}): Reader<string> {
       return undefined;
     }
     return value;
-  };
+  }, { type: 'string', minLength: 1, ...options.schema });
 }
 
 /** Reads an integer in `[min, max]`. */
 export function integerValue(min: number, max: number): Reader<number> {
   const expected = `an integer from ${min} to ${max}`;
-  return (cursor) => {
+  return withSchema((cursor) => {
     if (!isScalar(cursor.node) || typeof cursor.node.value !== 'number' || !Number.isInteger(cursor.node.value)) {
       return invalidType(cursor, expected, `write ${expected} without quotes`);
     }
@@ -150,23 +183,23 @@ export function integerValue(min: number, max: number): Reader<number> {
       return undefined;
     }
     return value;
-  };
+  }, { type: 'integer', minimum: min, maximum: max });
 }
 
 /** Reads `true` or `false`. */
 export function booleanValue(): Reader<boolean> {
-  return (cursor) => {
+  return withSchema((cursor) => {
     if (!isScalar(cursor.node) || typeof cursor.node.value !== 'boolean') {
       return invalidType(cursor, 'true or false', 'write true or false without quotes');
     }
     return cursor.node.value;
-  };
+  }, { type: 'boolean' });
 }
 
 /** Reads one string out of a fixed set, suggesting the closest on a typo. */
 export function enumValue<T extends string>(allowed: readonly T[]): Reader<T> {
   const isAllowed = (value: string): value is T => (allowed as readonly string[]).includes(value);
-  return (cursor) => {
+  return withSchema((cursor) => {
     const value = stringValue()(cursor);
     if (value === undefined) return undefined;
     if (!isAllowed(value)) {
@@ -175,12 +208,12 @@ export function enumValue<T extends string>(allowed: readonly T[]): Reader<T> {
       return undefined;
     }
     return value;
-  };
+  }, { type: 'string', enum: [...allowed] });
 }
 
 /** Reads a mapping of string keys to string values, such as labels. */
 export function stringMap(): Reader<Record<string, string>> {
-  return (cursor) => {
+  return withSchema((cursor) => {
     if (!isMap(cursor.node)) return invalidType(cursor, 'a mapping of strings to strings');
     const before = cursor.context.errorCount();
     const result: Record<string, string> = {};
@@ -195,7 +228,7 @@ export function stringMap(): Reader<Record<string, string>> {
       if (value !== undefined) result[key] = value;
     }
     return cursor.context.errorCount() === before ? result : undefined;
-  };
+  }, { type: 'object', additionalProperties: schemaOf(stringValue()) });
 }
 
 /** Options of `listOf`. */
@@ -206,7 +239,8 @@ export interface ListOptions {
 
 /** Reads a list whose every item is read by `item`. Returns undefined when any item is invalid. */
 export function listOf<T>(item: Reader<T>, options: ListOptions = {}): Reader<T[]> {
-  return (cursor) => {
+  const schema: JsonSchema = options.nonEmpty === true ? { type: 'array', items: schemaOf(item), minItems: 1 } : { type: 'array', items: schemaOf(item) };
+  return withSchema((cursor) => {
     if (!isSeq(cursor.node)) return invalidType(cursor, 'a list');
     if (options.nonEmpty === true && cursor.node.items.length === 0) {
       cursor.context.report('MERIDIAN_CONFIG_EMPTY_LIST', cursor, 'the list is empty; at least one item is required');
@@ -224,7 +258,7 @@ export function listOf<T>(item: Reader<T>, options: ListOptions = {}): Reader<T[
       if (value !== undefined) result.push(value);
     }
     return cursor.context.errorCount() === before ? result : undefined;
-  };
+  }, schema);
 }
 
 /**
@@ -232,13 +266,13 @@ export function listOf<T>(item: Reader<T>, options: ListOptions = {}): Reader<T[
  * (such as repeated items). Returns undefined when the check reports an error.
  */
 export function refine<T>(read: Reader<T>, check: (cursor: Cursor, value: T) => void): Reader<T> {
-  return (cursor) => {
+  return withSchema((cursor) => {
     const value = read(cursor);
     if (value === undefined) return undefined;
     const before = cursor.context.errorCount();
     check(cursor, value);
     return cursor.context.errorCount() === before ? value : undefined;
-  };
+  }, schemaOf(read));
 }
 
 /** Reading rule of one field of a mapping. */
@@ -274,7 +308,7 @@ export type FieldSpecs<T> = { [K in keyof T]-?: FieldSpec<T[K]> };
  */
 export function objectOf<T>(fields: FieldSpecs<T>): Reader<T> {
   const known = Object.keys(fields);
-  return (cursor) => {
+  return withSchema((cursor) => {
     if (!isMap(cursor.node)) return invalidType(cursor, 'a mapping');
     const before = cursor.context.errorCount();
     reportUnknownFields(cursor, known);
@@ -292,7 +326,39 @@ export function objectOf<T>(fields: FieldSpecs<T>): Reader<T> {
       if (value !== undefined) result[key] = value;
     }
     return cursor.context.errorCount() === before ? (result as T) : undefined;
-  };
+  }, objectSchema(fields as Record<string, FieldSpec<unknown>>));
+}
+
+/**
+ * Describes a mapping read by `objectOf`. A fallback becomes the field's `default` only when it is
+ * a scalar of the field's JSON type, because other fallbacks are model values (durations in
+ * milliseconds, for example) and not what the YAML would say.
+ */
+function objectSchema(fields: Record<string, FieldSpec<unknown>>): JsonSchema {
+  const properties: Record<string, JsonSchema> = {};
+  for (const [key, spec] of Object.entries(fields)) {
+    const schema = schemaOf(spec.read);
+    properties[key] = isDefaultOf(schema, spec.fallback) ? { ...schema, default: spec.fallback } : schema;
+  }
+  const requiredKeys = Object.keys(fields).filter((key) => fields[key].required);
+  const schema: Record<string, unknown> = { type: 'object', properties, additionalProperties: false };
+  if (requiredKeys.length > 0) schema.required = requiredKeys;
+  return schema;
+}
+
+function isDefaultOf(schema: JsonSchema, fallback: unknown): boolean {
+  switch (schema.type) {
+    case 'string':
+      return typeof fallback === 'string' && fallback !== '';
+    case 'integer':
+      return typeof fallback === 'number' && Number.isInteger(fallback);
+    case 'number':
+      return typeof fallback === 'number';
+    case 'boolean':
+      return typeof fallback === 'boolean';
+    default:
+      return false;
+  }
 }
 
 function reportUnknownFields(cursor: Cursor, known: readonly string[]): void {

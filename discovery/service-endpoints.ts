@@ -10,9 +10,11 @@ import {
   refine,
   optional,
   required,
+  schemaOf,
   stringMap,
   stringValue,
   withDefault,
+  withDescription,
   type Cursor,
   type DocumentHeader,
   type KindDefinition,
@@ -63,25 +65,31 @@ function checkAddress(address: string): string | undefined {
 const readPort = integerValue(1, 65535);
 
 const readLocality = objectOf<LocalitySpec>({
-  region: required(stringValue()),
-  zone: optional(stringValue()),
-  subZone: optional(stringValue()),
+  region: required(withDescription(stringValue(), 'Region, for example eu-west. Failover rules name regions.')),
+  zone: optional(withDescription(stringValue(), 'Zone inside the region, for example eu-west-1a.')),
+  subZone: optional(withDescription(stringValue(), 'Sub-zone inside the zone, for example a rack.')),
 });
 
 const readEndpoint = objectOf<EndpointSpec>({
-  address: required(stringValue({ check: checkAddress, checkFix: 'write an IP address such as 10.0.0.7 or a DNS name such as checkout.internal' })),
-  port: required(readPort),
-  locality: optional(readLocality),
-  cluster: required(stringValue()),
-  network: optional(stringValue()),
-  weight: withDefault(integerValue(1, MAX_SERVICE_WEIGHT_SUM), 1),
-  labels: optional(stringMap()),
+  address: required(withDescription(
+    stringValue({ check: checkAddress, checkFix: 'write an IP address such as 10.0.0.7 or a DNS name such as checkout.internal' }),
+    'An IPv4 address, an IPv6 address or a DNS name.',
+  )),
+  port: required(withDescription(readPort, 'Port the endpoint listens on.')),
+  locality: optional(withDescription(readLocality, 'Where the endpoint runs. Endpoints without a locality are tried after every endpoint with one.')),
+  cluster: required(withDescription(stringValue(), 'Kubernetes cluster or site the endpoint runs in.')),
+  network: optional(withDescription(stringValue(), 'Network the address is reachable on.')),
+  weight: withDefault(withDescription(integerValue(1, MAX_SERVICE_WEIGHT_SUM), 'Load balancing weight of the endpoint.'), 1),
+  labels: optional(withDescription(stringMap(), 'Labels of the endpoint, for example version: v1.')),
 });
 
 const readSpec = objectOf<ServiceSpec>({
-  port: required(readPort),
-  protocol: withDefault(enumValue(SERVICE_PROTOCOLS), 'http'),
-  endpoints: required(refine(listOf(readEndpoint, { nonEmpty: true }), checkEndpointList)),
+  port: required(withDescription(readPort, 'Port clients address the service on. Sidecar outbound listeners listen on it.')),
+  protocol: withDefault(withDescription(enumValue(SERVICE_PROTOCOLS), 'Application protocol of the port.'), 'http'),
+  endpoints: required(withDescription(
+    refine(listOf(readEndpoint, { nonEmpty: true }), checkEndpointList),
+    'The addresses that serve the service. An address and port pair appears at most once.',
+  )),
 });
 
 function validateServiceSpec(spec: Cursor, header: DocumentHeader): Service | undefined {
@@ -151,4 +159,5 @@ function toLocality(spec: LocalitySpec): Locality {
 export const serviceEndpointsKind: KindDefinition<Service> = {
   kind: SERVICE_ENDPOINTS_KIND,
   validateSpec: validateServiceSpec,
+  specSchema: schemaOf(readSpec),
 };

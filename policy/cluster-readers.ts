@@ -1,4 +1,20 @@
-import { booleanValue, enumValue, fieldCursor, integerValue, listOf, objectOf, optional, required, stringValue, withDefault, type Cursor } from '../config';
+import {
+  booleanValue,
+  enumValue,
+  fieldCursor,
+  integerValue,
+  listOf,
+  objectOf,
+  optional,
+  required,
+  schemaOf,
+  stringValue,
+  withDefault,
+  withDescription,
+  withSchema,
+  type Cursor,
+  type Reader,
+} from '../config';
 import type {
   CircuitBreakerPolicy,
   CircuitBreakerThresholds,
@@ -9,7 +25,7 @@ import type {
   OutlierDetectionPolicy,
   SuccessRateEjection,
 } from './model';
-import { checkOneOf, decimalValue, durationValue } from './readers';
+import { checkOneOf, decimalValue, durationValue, oneOfSchema } from './readers';
 
 const UINT32_MAX = 4_294_967_295;
 
@@ -18,35 +34,47 @@ export const MAX_RING_SIZE = 8_388_608;
 
 const ALGORITHMS: readonly LoadBalancerAlgorithm[] = ['roundRobin', 'leastRequest', 'ringHash', 'random', 'maglev'];
 
+const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
+
 const readHashFields = objectOf<{ header: string | undefined; cookie: { name: string; ttl: number | undefined } | undefined; sourceIp: boolean | undefined }>({
-  header: optional(stringValue({ check: (name) => (/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(name) ? undefined : `invalid header name "${name}"`), checkFix: 'write the header name in lowercase, for example "x-user-id"' })),
-  cookie: optional(objectOf<{ name: string; ttl: number | undefined }>({ name: required(stringValue()), ttl: optional(durationValue(1)) })),
-  sourceIp: optional((cursor) => {
+  header: optional(withDescription(
+    stringValue({
+      check: (name) => (HEADER_NAME.test(name) ? undefined : `invalid header name "${name}"`),
+      checkFix: 'write the header name in lowercase, for example "x-user-id"',
+      schema: { pattern: HEADER_NAME.source },
+    }),
+    'Hash on the value of this request header (lowercase name).',
+  )),
+  cookie: optional(withDescription(
+    objectOf<{ name: string; ttl: number | undefined }>({ name: required(stringValue()), ttl: optional(durationValue(1)) }),
+    'Hash on this cookie. Envoy creates it with the ttl when it is missing and ttl is set.',
+  )),
+  sourceIp: optional(withSchema((cursor) => {
     const value = booleanValue()(cursor);
     if (value !== false) return value;
     cursor.context.report('MERIDIAN_CONFIG_INVALID_VALUE', cursor, 'sourceIp must be true when it is set', { fix: 'write sourceIp: true, or remove the entry' });
     return undefined;
-  }),
+  }, { type: 'boolean', const: true })),
 });
 
-function readHashSource(cursor: Cursor): HashSource | undefined {
+const readHashSource: Reader<HashSource> = withSchema((cursor: Cursor): HashSource | undefined => {
   if (!checkOneOf(cursor, ['header', 'cookie', 'sourceIp'])) return undefined;
   const fields = readHashFields(cursor);
   if (fields === undefined) return undefined;
   if (fields.header !== undefined) return { header: fields.header };
   if (fields.cookie !== undefined) return { cookie: fields.cookie.ttl === undefined ? { name: fields.cookie.name } : { name: fields.cookie.name, ttlMs: fields.cookie.ttl } };
   return { sourceIp: true };
-}
+}, { ...schemaOf(readHashFields), ...oneOfSchema(['header', 'cookie', 'sourceIp']) });
 
 const readLoadBalancerFields = objectOf<{ algorithm: LoadBalancerAlgorithm; hashOn: HashSource[]; minimumRingSize: number | undefined; maximumRingSize: number | undefined }>({
-  algorithm: withDefault(enumValue(ALGORITHMS), 'roundRobin'),
-  hashOn: withDefault(listOf(readHashSource, { nonEmpty: true }), []),
-  minimumRingSize: optional(integerValue(1, MAX_RING_SIZE)),
-  maximumRingSize: optional(integerValue(1, MAX_RING_SIZE)),
+  algorithm: withDefault(withDescription(enumValue(ALGORITHMS), "Envoy's load balancer within a locality. gRPC clients support only roundRobin and ringHash."), 'roundRobin'),
+  hashOn: withDefault(withDescription(listOf(readHashSource, { nonEmpty: true }), 'Consistent-hash inputs, for ringHash and maglev only. Each entry sets one of header, cookie or sourceIp.'), []),
+  minimumRingSize: optional(withDescription(integerValue(1, MAX_RING_SIZE), 'Smallest ring of ringHash. Default 1024.')),
+  maximumRingSize: optional(withDescription(integerValue(1, MAX_RING_SIZE), 'Largest ring of ringHash. Default 8388608.')),
 });
 
 /** Reads `loadBalancer`, checking that hashing settings go with a hashing algorithm. */
-export function readLoadBalancer(cursor: Cursor): LoadBalancerPolicy | undefined {
+export const readLoadBalancer: Reader<LoadBalancerPolicy> = withSchema((cursor: Cursor): LoadBalancerPolicy | undefined => {
   const fields = readLoadBalancerFields(cursor);
   if (fields === undefined) return undefined;
   const hashing = fields.algorithm === 'ringHash' || fields.algorithm === 'maglev';
@@ -75,7 +103,7 @@ export function readLoadBalancer(cursor: Cursor): LoadBalancerPolicy | undefined
   if (fields.minimumRingSize !== undefined) policy.minimumRingSize = fields.minimumRingSize;
   if (fields.maximumRingSize !== undefined) policy.maximumRingSize = fields.maximumRingSize;
   return policy;
-}
+}, schemaOf(readLoadBalancerFields));
 
 const readThresholds = objectOf<{
   maxConnections: number | undefined;
@@ -84,17 +112,20 @@ const readThresholds = objectOf<{
   maxRetries: number | undefined;
   retryBudget: { percent: number; minRetryConcurrency: number | undefined } | undefined;
 }>({
-  maxConnections: optional(integerValue(1, UINT32_MAX)),
-  maxPendingRequests: optional(integerValue(1, UINT32_MAX)),
-  maxRequests: optional(integerValue(1, UINT32_MAX)),
-  maxRetries: optional(integerValue(0, UINT32_MAX)),
-  retryBudget: optional(objectOf<{ percent: number; minRetryConcurrency: number | undefined }>({
-    percent: required(decimalValue(0, 100)),
-    minRetryConcurrency: optional(integerValue(0, UINT32_MAX)),
-  })),
+  maxConnections: optional(withDescription(integerValue(1, UINT32_MAX), "Connections to all endpoints of the cluster. Envoy's default is 1024.")),
+  maxPendingRequests: optional(withDescription(integerValue(1, UINT32_MAX), "Requests waiting for a connection. Envoy's default is 1024.")),
+  maxRequests: optional(withDescription(integerValue(1, UINT32_MAX), "Requests in flight. Above it, requests fail at once. Envoy's default is 1024.")),
+  maxRetries: optional(withDescription(integerValue(0, UINT32_MAX), "Retries in flight. Envoy's default is 3.")),
+  retryBudget: optional(withDescription(
+    objectOf<{ percent: number; minRetryConcurrency: number | undefined }>({
+      percent: required(decimalValue(0, 100)),
+      minRetryConcurrency: optional(integerValue(0, UINT32_MAX)),
+    }),
+    'Retries in flight limited to percent of the active requests, but at least minRetryConcurrency (default 3). Replaces maxRetries.',
+  )),
 });
 
-function readCircuitBreakerThresholds(cursor: Cursor): CircuitBreakerThresholds | undefined {
+const readCircuitBreakerThresholds: Reader<CircuitBreakerThresholds> = withSchema((cursor: Cursor): CircuitBreakerThresholds | undefined => {
   const fields = readThresholds(cursor);
   if (fields === undefined) return undefined;
   const thresholds: CircuitBreakerThresholds = {};
@@ -108,15 +139,15 @@ function readCircuitBreakerThresholds(cursor: Cursor): CircuitBreakerThresholds 
       : { percent: fields.retryBudget.percent, minRetryConcurrency: fields.retryBudget.minRetryConcurrency };
   }
   return thresholds;
-}
+}, schemaOf(readThresholds));
 
 const readCircuitBreakerFields = objectOf<{ default: CircuitBreakerThresholds | undefined; high: CircuitBreakerThresholds | undefined }>({
-  default: optional(readCircuitBreakerThresholds),
-  high: optional(readCircuitBreakerThresholds),
+  default: optional(withDescription(readCircuitBreakerThresholds, "Thresholds of Envoy's default routing priority.")),
+  high: optional(withDescription(readCircuitBreakerThresholds, "Thresholds of Envoy's high routing priority.")),
 });
 
 /** Reads `circuitBreakers`: thresholds for Envoy's `default` and `high` routing priorities. */
-export function readCircuitBreakers(cursor: Cursor): CircuitBreakerPolicy | undefined {
+export const readCircuitBreakers: Reader<CircuitBreakerPolicy> = withSchema((cursor: Cursor): CircuitBreakerPolicy | undefined => {
   const fields = readCircuitBreakerFields(cursor);
   if (fields === undefined) return undefined;
   if (fields.default === undefined && fields.high === undefined) {
@@ -129,7 +160,7 @@ export function readCircuitBreakers(cursor: Cursor): CircuitBreakerPolicy | unde
   const policy: CircuitBreakerPolicy = { default: fields.default ?? {} };
   if (fields.high !== undefined) policy.high = fields.high;
   return policy;
-}
+}, { ...schemaOf(readCircuitBreakerFields), minProperties: 1 });
 
 const readSuccessRate = objectOf<{ minimumHosts: number | undefined; requestVolume: number | undefined; stdevFactor: number | undefined; enforcingPercent: number }>({
   minimumHosts: optional(integerValue(1, UINT32_MAX)),
@@ -156,22 +187,22 @@ const readOutlierFields = objectOf<{
   maxEjectionTime: number | undefined;
   maxEjectionPercent: number;
 }>({
-  consecutive5xx: optional(integerValue(1, UINT32_MAX)),
-  consecutiveGatewayErrors: optional(integerValue(1, UINT32_MAX)),
-  consecutiveLocalOriginFailures: optional(integerValue(1, UINT32_MAX)),
-  successRate: optional(readSuccessRate),
-  failurePercentage: optional(readFailurePercentage),
+  consecutive5xx: optional(withDescription(integerValue(1, UINT32_MAX), 'Ejects after this many 5xx responses in a row.')),
+  consecutiveGatewayErrors: optional(withDescription(integerValue(1, UINT32_MAX), 'Ejects after this many 502, 503 or 504 responses in a row.')),
+  consecutiveLocalOriginFailures: optional(withDescription(integerValue(1, UINT32_MAX), 'Ejects after this many connection failures, timeouts or resets in a row.')),
+  successRate: optional(withDescription(readSuccessRate, 'Ejects endpoints whose success rate is below the mean minus stdevFactor/1000 standard deviations.')),
+  failurePercentage: optional(withDescription(readFailurePercentage, 'Ejects endpoints whose failure share is above threshold percent.')),
   // Envoy's default interval and base ejection time. Envoy requires the interval to be above 0.
-  interval: withDefault(durationValue(1), 10_000),
-  baseEjectionTime: withDefault(durationValue(1), 30_000),
-  maxEjectionTime: optional(durationValue(1)),
-  maxEjectionPercent: withDefault(integerValue(0, 100), 10),
+  interval: withDefault(withDescription(durationValue(1), 'Time between two detection passes. Default 10s.'), 10_000),
+  baseEjectionTime: withDefault(withDescription(durationValue(1), 'Ejection time of a first ejection. Default 30s.'), 30_000),
+  maxEjectionTime: optional(withDescription(durationValue(1), "Longest ejection, at least baseEjectionTime. Envoy's default is 300s.")),
+  maxEjectionPercent: withDefault(withDescription(integerValue(0, 100), 'Most endpoints of the cluster ejected at once, in percent.'), 10),
 });
 
 const DETECTORS = ['consecutive5xx', 'consecutiveGatewayErrors', 'consecutiveLocalOriginFailures', 'successRate', 'failurePercentage'];
 
 /** Reads `outlierDetection`; at least one detector must be set, or nothing would be ejected. */
-export function readOutlierDetection(cursor: Cursor): OutlierDetectionPolicy | undefined {
+export const readOutlierDetection: Reader<OutlierDetectionPolicy> = withSchema((cursor: Cursor): OutlierDetectionPolicy | undefined => {
   const fields = readOutlierFields(cursor);
   if (fields === undefined) return undefined;
   const detectors = DETECTORS.filter((name) => fieldCursor(cursor, name).node !== null);
@@ -204,7 +235,7 @@ export function readOutlierDetection(cursor: Cursor): OutlierDetectionPolicy | u
     policy.failurePercentage = withoutUndefined({ thresholdPercent: threshold, ...rest }) as FailurePercentageEjection;
   }
   return policy;
-}
+}, { ...schemaOf(readOutlierFields), anyOf: DETECTORS.map((name) => ({ required: [name] })) });
 
 /** Returns a copy without the keys whose value is undefined, so that equal policies compare equal as JSON. */
 export function withoutUndefined<T extends object>(value: T): Partial<T> {

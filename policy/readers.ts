@@ -1,6 +1,6 @@
 import { isMap, isScalar } from 'yaml';
 import { RE2 } from 're2-wasm';
-import { describeValue, fieldCursor, stringValue, type Cursor, type Reader } from '../config';
+import { describeValue, fieldCursor, stringValue, withSchema, type Cursor, type JsonSchema, type Reader } from '../config';
 
 /** Largest duration a protobuf `Duration` holds, in milliseconds (315,576,000,000 seconds). */
 export const MAX_DURATION_MS = 315_576_000_000_000;
@@ -34,7 +34,12 @@ export function formatDuration(ms: number): string {
  */
 export function durationValue(minMs: number): Reader<number> {
   const range = `from ${formatDuration(minMs)} to ${formatDuration(MAX_DURATION_MS)}`;
-  return (cursor) => {
+  const schema: JsonSchema = {
+    type: 'string',
+    pattern: DURATION_SHAPE.source,
+    description: `A duration of whole milliseconds ${range}: a number and a unit (ms, s, m or h), for example 250ms, 1.5s or 1m30s.`,
+  };
+  return withSchema((cursor) => {
     const text = stringValue()(cursor);
     if (text === undefined) return undefined;
     const ms = parseDuration(text);
@@ -51,13 +56,16 @@ export function durationValue(minMs: number): Reader<number> {
       return undefined;
     }
     return ms;
-  };
+  }, schema);
 }
 
 /** Reads a number in `[min, max]` with at most four decimals, such as a percentage. */
 export function decimalValue(min: number, max: number): Reader<number> {
   const expected = `a number from ${min} to ${max}`;
-  return (cursor) => {
+  // NOTE: the four-decimal limit is not in the schema, because `multipleOf: 0.0001` fails on
+  // binary fractions such as 0.3 in JSON Schema validators.
+  const schema: JsonSchema = { type: 'number', minimum: min, maximum: max };
+  return withSchema((cursor) => {
     if (!isScalar(cursor.node) || typeof cursor.node.value !== 'number' || !Number.isFinite(cursor.node.value)) {
       cursor.context.report('MERIDIAN_CONFIG_INVALID_TYPE', cursor, `expected ${expected}, got ${describeValue(cursor.node)}`, {
         fix: `write ${expected} without quotes`,
@@ -76,7 +84,7 @@ export function decimalValue(min: number, max: number): Reader<number> {
       return undefined;
     }
     return value;
-  };
+  }, schema);
 }
 
 /** Returns the problem of a regular expression that RE2 (Envoy's and gRPC's engine) rejects, or undefined. */
@@ -94,9 +102,12 @@ export const regexValue: Reader<string> = stringValue({
   check: checkRe2,
   checkCode: 'MERIDIAN_CONFIG_INVALID_REGEX',
   checkFix: 'use RE2 syntax: no lookaround and no backreferences; see https://github.com/google/re2/wiki/Syntax',
+  schema: { description: 'An RE2 regular expression, the engine of Envoy and gRPC clients: no lookaround and no backreferences.' },
 });
 
-const PATTERN_PART = /^(\*|[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?)$/;
+const PATTERN_PART_SOURCE = '(\\*|[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?)';
+const PATTERN_PART = new RegExp(`^${PATTERN_PART_SOURCE}$`);
+const LOCALITY_PATTERN = `^${PATTERN_PART_SOURCE}(/${PATTERN_PART_SOURCE}){0,2}$`;
 
 /** Returns the problem of a locality pattern (`REGION[/ZONE[/SUB_ZONE]]`, parts may be `*`), or undefined. */
 export function checkLocalityPattern(pattern: string): string | undefined {
@@ -111,7 +122,24 @@ export function checkLocalityPattern(pattern: string): string | undefined {
 export const localityPatternValue: Reader<string> = stringValue({
   check: checkLocalityPattern,
   checkFix: 'write a pattern such as "eu-west", "eu-west/eu-west-1a" or "eu-west/*"',
+  schema: {
+    pattern: LOCALITY_PATTERN,
+    description: 'A locality pattern: REGION, REGION/ZONE or REGION/ZONE/SUB_ZONE, where a part may be "*", for example eu-west/*.',
+  },
 });
+
+/** JSON Schema of a locality pattern, for mappings whose keys are patterns. */
+export const LOCALITY_PATTERN_SCHEMA: JsonSchema = { type: 'string', pattern: LOCALITY_PATTERN };
+
+/** Describes the rule of `checkOneOf` as JSON Schema keywords, to merge into the mapping's schema. */
+export function oneOfSchema(fields: readonly string[], atMostOne = false): JsonSchema {
+  if (!atMostOne) return { oneOf: fields.map((field) => ({ required: [field] })) };
+  const pairs: JsonSchema[] = [];
+  for (let first = 0; first < fields.length; first++) {
+    for (let second = first + 1; second < fields.length; second++) pairs.push({ required: [fields[first], fields[second]] });
+  }
+  return { not: { anyOf: pairs } };
+}
 
 /**
  * Checks that exactly one of `fields` is present in a mapping, or at most one when `atMostOne` is

@@ -12,15 +12,20 @@ import {
   refine,
   positionOf,
   required,
+  schemaOf,
   stringValue,
   withDefault,
+  withDescription,
+  withSchema,
+  DNS_NAME_SCHEMA,
   type Cursor,
   type DocumentHeader,
   type KindDefinition,
+  type Reader,
 } from '../config';
 import type { FailoverRule, LocalityLbPolicy, TrafficPolicy } from './model';
 import { readCircuitBreakers, readLoadBalancer, readOutlierDetection } from './cluster-readers';
-import { checkLocalityPattern, decimalValue, localityPatternValue } from './readers';
+import { checkLocalityPattern, decimalValue, localityPatternValue, LOCALITY_PATTERN_SCHEMA } from './readers';
 import { healthCheckPolicyOf, readHealthCheck, type HealthCheckSpec } from './health-check';
 import { checkRouteSubsets, readOverrides, readRequestFields, readRoutes, readSubsets, requestPolicyOf, type RequestSpec } from './route-readers';
 
@@ -51,15 +56,16 @@ const readHostname = stringValue({
   check: checkDnsName,
   checkCode: 'MERIDIAN_CONFIG_INVALID_HOSTNAME',
   checkFix: 'use a lowercase DNS name such as "checkout" or "checkout.shop.svc.cluster.local"',
+  schema: DNS_NAME_SCHEMA,
 });
 
 const readFailoverRule = objectOf<FailoverSpec>({
-  from: required(stringValue()),
-  to: required(listOf(stringValue(), { nonEmpty: true })),
+  from: required(withDescription(stringValue(), 'Region of the clients this rule applies to.')),
+  to: required(withDescription(listOf(stringValue(), { nonEmpty: true }), 'Regions to try after the client\'s own, nearest first.')),
 });
 
 /** Reads a mapping of locality patterns to percentages that add up to 100. */
-function readDistributeTargets(cursor: Cursor): Record<string, number> | undefined {
+const readDistributeTargets: Reader<Record<string, number>> = withSchema((cursor: Cursor): Record<string, number> | undefined => {
   const read = objectOfAnyKey(decimalValue(0, 100));
   const targets = read(cursor);
   if (targets === undefined) return undefined;
@@ -83,11 +89,11 @@ function readDistributeTargets(cursor: Cursor): Record<string, number> | undefin
     cursor.context.report('MERIDIAN_CONFIG_EMPTY_LIST', cursor, 'no locality is listed; at least one is required');
   }
   return cursor.context.errorCount() === before ? targets : undefined;
-}
+}, { ...schemaOf(objectOfAnyKey(decimalValue(0, 100))), propertyNames: LOCALITY_PATTERN_SCHEMA, minProperties: 1 });
 
 /** Reads a mapping with any string keys, each value read by `read`. */
-function objectOfAnyKey<T>(read: (cursor: Cursor) => T | undefined): (cursor: Cursor) => Record<string, T> | undefined {
-  return (cursor) => {
+function objectOfAnyKey<T>(read: Reader<T>): Reader<Record<string, T>> {
+  return withSchema((cursor) => {
     const node = cursor.node;
     if (!isMap(node)) {
       cursor.context.report('MERIDIAN_CONFIG_INVALID_TYPE', cursor, 'expected a mapping of locality patterns to percentages', {
@@ -104,12 +110,12 @@ function objectOfAnyKey<T>(read: (cursor: Cursor) => T | undefined): (cursor: Cu
       if (value !== undefined) result[key] = value;
     }
     return cursor.context.errorCount() === before ? result : undefined;
-  };
+  }, { type: 'object', additionalProperties: schemaOf(read) });
 }
 
 const readDistributeRule = objectOf<DistributeSpec>({
-  from: required(localityPatternValue),
-  to: required(readDistributeTargets),
+  from: required(withDescription(localityPatternValue, 'Clients whose locality matches this pattern.')),
+  to: required(withDescription(readDistributeTargets, 'Locality patterns and the percentage of requests each receives. The percentages add up to 100.')),
 });
 
 const FAILOVER_PRIORITY_KEY = /^(cluster|network|label:[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?)$/;
@@ -117,20 +123,39 @@ const FAILOVER_PRIORITY_KEY = /^(cluster|network|label:[A-Za-z0-9]([A-Za-z0-9._/
 const readFailoverPriorityKey = stringValue({
   check: (key) => (FAILOVER_PRIORITY_KEY.test(key) ? undefined : `invalid failover priority key "${key}"`),
   checkFix: 'use "cluster", "network" or "label:KEY" with an endpoint label key, for example "label:topology.kubernetes.io/zone"',
+  schema: { pattern: FAILOVER_PRIORITY_KEY.source },
 });
 
 const readLocalityLbFields = objectOf<LocalityLbSpec>({
-  enabled: withDefault(booleanValue(), true),
-  failover: withDefault(refine(listOf(readFailoverRule), checkFailoverRules), []),
-  distribute: withDefault(refine(listOf(readDistributeRule), checkDistributeSources), []),
-  failoverPriority: withDefault(refine(listOf(readFailoverPriorityKey), checkRepeated('failover priority key')), []),
+  enabled: withDefault(withDescription(booleanValue(), 'false turns locality awareness off: every endpoint gets priority 0.'), true),
+  failover: withDefault(withDescription(
+    refine(listOf(readFailoverRule), checkFailoverRules),
+    'Nearest-first mode: clients try their own zone, their own region, then the to regions of the rule for their region.',
+  ), []),
+  distribute: withDefault(withDescription(
+    refine(listOf(readDistributeRule), checkDistributeSources),
+    'Weighted mode: shares of requests per locality pattern for clients in the from localities. Cannot be combined with failover.',
+  ), []),
+  failoverPriority: withDefault(withDescription(
+    refine(listOf(readFailoverPriorityKey), checkRepeated('failover priority key')),
+    'Endpoint properties to prefer, most important first: cluster, network or label:KEY.',
+  ), []),
   // Envoy's rule for overprovisioning_factor is "greater than 0" on a uint32.
-  overprovisioningFactor: optional(integerValue(1, 4_294_967_295)),
-  panicThreshold: optional(decimalValue(0, 100)),
-  failoverOrder: optional(enumValue<'rules' | 'latency'>(['rules', 'latency'])),
+  overprovisioningFactor: optional(withDescription(
+    integerValue(1, 4_294_967_295),
+    "Envoy spills traffic to the next priority once a priority's healthy share times this factor, in percent, falls below 100%. Envoy's default is 140.",
+  )),
+  panicThreshold: optional(withDescription(
+    decimalValue(0, 100),
+    "Below this healthy share, in percent, Envoy balances over every host of the priority set. 0 turns panic mode off. Envoy's default is 50.",
+  )),
+  failoverOrder: optional(withDescription(
+    enumValue<'rules' | 'latency'>(['rules', 'latency']),
+    'How regions after the own one are ordered: by the failover rules, or by the round-trip times that probers measure. Default rules.',
+  )),
 });
 
-function readLocalityLb(cursor: Cursor): LocalityLbSpec | undefined {
+const readLocalityLb: Reader<LocalityLbSpec> = withSchema((cursor: Cursor): LocalityLbSpec | undefined => {
   const spec = readLocalityLbFields(cursor);
   if (spec === undefined) return undefined;
   if (spec.failover.length > 0 && spec.distribute.length > 0) {
@@ -141,7 +166,7 @@ function readLocalityLb(cursor: Cursor): LocalityLbSpec | undefined {
     return undefined;
   }
   return spec;
-}
+}, { ...schemaOf(readLocalityLbFields), not: { required: ['failover', 'distribute'] } });
 
 interface PolicySpec extends RequestSpec {
   service: string;
@@ -167,17 +192,20 @@ const DEFAULT_LOCALITY_LB: LocalityLbSpec = {
 };
 
 const readSpec = objectOf<PolicySpec>({
-  service: required(stringValue()),
-  hostnames: required(refine(listOf(readHostname, { nonEmpty: true }), checkRepeatedHostnames)),
-  localityLb: withDefault(readLocalityLb, DEFAULT_LOCALITY_LB),
-  loadBalancer: withDefault(readLoadBalancer, { algorithm: 'roundRobin', hashOn: [] }),
-  circuitBreakers: optional(readCircuitBreakers),
-  outlierDetection: optional(readOutlierDetection),
+  service: required(withDescription(stringValue(), 'metadata.name of the ServiceEndpoints document of the service.')),
+  hostnames: required(withDescription(
+    refine(listOf(readHostname, { nonEmpty: true }), checkRepeatedHostnames),
+    'Names clients use: xds:///NAME for gRPC clients, Host or :authority for Envoy. Each belongs to one policy.',
+  )),
+  localityLb: withDefault(withDescription(readLocalityLb, 'Priorities and weights between localities.'), DEFAULT_LOCALITY_LB),
+  loadBalancer: withDefault(withDescription(readLoadBalancer, 'Load balancing within a locality.'), { algorithm: 'roundRobin', hashOn: [] }),
+  circuitBreakers: optional(withDescription(readCircuitBreakers, 'Circuit breaker thresholds per Envoy routing priority: default, high or both.')),
+  outlierDetection: optional(withDescription(readOutlierDetection, 'Ejection of endpoints that fail requests, by at least one detector.')),
   ...readRequestFields,
-  subsets: withDefault(readSubsets, []),
-  routes: withDefault(readRoutes, []),
-  overrides: withDefault(readOverrides, []),
-  healthCheck: optional(readHealthCheck),
+  subsets: withDefault(withDescription(readSubsets, 'Named parts of the service selected by endpoint labels, for routes and splits.'), []),
+  routes: withDefault(withDescription(readRoutes, 'Routes tried in order before the default route to the whole service.'), []),
+  overrides: withDefault(withDescription(readOverrides, 'Settings for groups of proxies that replace the policy settings field by field. The most specific selector wins.'), []),
+  healthCheck: optional(withDescription(readHealthCheck, 'Active checks run by the probers of every locality.')),
 });
 
 function validatePolicySpec(spec: Cursor, header: DocumentHeader): TrafficPolicy | undefined {
@@ -290,4 +318,5 @@ function checkFailoverTargets(list: Cursor, rule: FailoverSpec): void {
 export const trafficPolicyKind: KindDefinition<TrafficPolicy> = {
   kind: TRAFFIC_POLICY_KIND,
   validateSpec: validatePolicySpec,
+  specSchema: schemaOf(readSpec),
 };

@@ -11,6 +11,7 @@ import {
   withDefault,
   booleanValue,
   listOf,
+  schemaOf,
   type KindDefinition,
 } from '../../config';
 import { summarize, validateText, yaml } from './fixtures';
@@ -36,6 +37,7 @@ const widgetKind: KindDefinition<Widget> = {
     const value = readWidget(spec);
     return value === undefined ? undefined : { name: header.name, ...value };
   },
+  specSchema: schemaOf(readWidget),
 };
 
 function kinds(): KindRegistry {
