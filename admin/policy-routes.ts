@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Diagnostic } from '../config';
 import type { Locality } from '../discovery';
-import type { ClientKind, ConfigurationDiff, Explanation } from '../policy';
+import type { ClientGroup, ClientKind, ConfigurationDiff, Explanation } from '../policy';
 import type { ListedRevision, Revision, RevisionFile, RevisionOutcome } from '../store';
 import { AdminError, ADMIN_ERROR_CODES } from './errors';
 
@@ -17,8 +17,8 @@ export interface PolicyWorkflow {
   revision(id: number): Revision | undefined;
   /** Records revision `id`'s content as a new revision; resolves undefined when no revision has that id. */
   rollback(id: number, author: string, message?: string): Promise<RevisionOutcome | undefined>;
-  /** Explains a service for clients in a locality; undefined when the service is unknown. */
-  explain(service: string, from: Locality, kind: ClientKind): { explanation: Explanation; text: string } | undefined;
+  /** Explains a service for clients in a locality and group; undefined when the service is unknown. */
+  explain(service: string, from: Locality, kind: ClientKind, group?: ClientGroup): { explanation: Explanation; text: string } | undefined;
 }
 
 /** Paths of the operator workflow, for the not-found message. */
@@ -68,6 +68,9 @@ interface ExplainQuery {
   service: string;
   from: string;
   kind?: ClientKind;
+  cluster?: string;
+  /** Group labels as `KEY=VALUE`, one per `label` parameter. */
+  label?: string[];
 }
 
 /**
@@ -77,7 +80,7 @@ interface ExplainQuery {
  *   GET  /api/v1/policies/revisions                               200 {revisions}
  *   GET  /api/v1/policies/revisions/:id                           200 the revision with its files
  *   POST /api/v1/policies/rollback   {revision, author, message?} 200 {revision, unchanged, diagnostics}
- *   GET  /api/v1/explain?service=S&from=REGION/ZONE[/SUBZONE][&kind=envoy|grpc]
+ *   GET  /api/v1/explain?service=S&from=REGION/ZONE[/SUBZONE][&kind=envoy|grpc][&cluster=C][&label=KEY=VALUE...]
  * `files` is a list of `{name, text}` with TrafficPolicy YAML. A candidate with errors gets 400
  * `{code: "ADMIN_INVALID_POLICY", message, diagnostics}` and changes nothing.
  */
@@ -150,13 +153,20 @@ export function registerPolicyRoutes(server: FastifyInstance, workflow: PolicyWo
         querystring: {
           type: 'object',
           required: ['service', 'from'],
-          properties: { service: { type: 'string', minLength: 1 }, from: { type: 'string', minLength: 1 }, kind: { type: 'string', enum: ['envoy', 'grpc'] } },
+          properties: {
+            service: { type: 'string', minLength: 1 },
+            from: { type: 'string', minLength: 1 },
+            kind: { type: 'string', enum: ['envoy', 'grpc'] },
+            cluster: { type: 'string', minLength: 1 },
+            label: { type: 'array', items: { type: 'string', pattern: '^[^=]+=' } },
+          },
         },
       },
     },
     async (request) => {
       const from = parseLocality(request.query.from);
-      const result = workflow.explain(request.query.service, from, request.query.kind ?? 'envoy');
+      const group: ClientGroup = { cluster: request.query.cluster, labels: parseLabels(request.query.label ?? []) };
+      const result = workflow.explain(request.query.service, from, request.query.kind ?? 'envoy', group);
       if (result === undefined) {
         throw new AdminError(
           ADMIN_ERROR_CODES.serviceNotFound,
@@ -180,6 +190,11 @@ export function parseLocality(text: string): Locality {
     );
   }
   return { region: parts[0], zone: parts[1] ?? '', subZone: parts[2] ?? '' };
+}
+
+/** Parses `label` query values `KEY=VALUE` into group labels; the route's schema has checked their shape. */
+function parseLabels(values: readonly string[]): Record<string, string> {
+  return Object.fromEntries(values.map((value) => [value.slice(0, value.indexOf('=')), value.slice(value.indexOf('=') + 1)]));
 }
 
 function parseRevisionId(text: string): number {

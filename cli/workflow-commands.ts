@@ -62,15 +62,20 @@ Options:
   --message TEXT           Why (default "rollback to revision REV")
 ${SERVER_OPTION}
   -h, --help               Print this help`,
-  explain: `Usage: meridian explain SERVICE --from REGION/ZONE[/SUBZONE] [--kind envoy|grpc] [--server URL | --config DIR]
+  explain: `Usage: meridian explain SERVICE --from REGION/ZONE[/SUBZONE] [--kind envoy|grpc] [--cluster NAME] [--label KEY=VALUE]... [--server URL | --config DIR]
 
 Shows how clients in a locality reach SERVICE (a service name or a hostname of a TrafficPolicy):
 each locality's priority, weight and share, the health inputs behind them, the policy and
-failover rule that applied, what would move traffic next, and traps in the configuration.
+failover rule that applied, the overrides that select the clients and the values they change,
+what would move traffic next, and traps in the configuration.
 
 Options:
   --from LOCALITY          Locality of the clients: REGION, REGION/ZONE or REGION/ZONE/SUBZONE (required)
   --kind KIND              Client kind, envoy or grpc (default envoy)
+  --cluster NAME           Kubernetes cluster or site of the clients (node metadata MERIDIAN_CLUSTER),
+                           for overrides that select a cluster
+  --label KEY=VALUE        Group label of the clients (node metadata MERIDIAN_GROUP_LABELS), for
+                           overrides that select metadata; repeat for several
 ${SERVER_OPTION}
   --config DIR             Read the configuration from files instead of a server (repeat for several)
   -h, --help               Print this help`,
@@ -86,6 +91,8 @@ const OPTIONS: Record<string, ParseArgsConfig['options']> = {
     config: { type: 'string', multiple: true },
     from: { type: 'string' },
     kind: { type: 'string' },
+    cluster: { type: 'string' },
+    label: { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   },
 };
@@ -154,9 +161,21 @@ async function dispatch(command: string, values: Values, positionals: string[], 
       if (kind !== 'envoy' && kind !== 'grpc') throw new WorkflowUsageError(`invalid --kind "${kind}"; use envoy or grpc`);
       const config = values.config as string[] | undefined;
       if (config !== undefined && values.server !== undefined) throw new WorkflowUsageError('pass either --server or --config, not both');
-      return runExplainCommand(positionals[0], from, kind, config === undefined ? { server } : { config }, out, err);
+      const group = { cluster: values.cluster as string | undefined, labels: parseLabels((values.label as string[] | undefined) ?? []) };
+      return runExplainCommand(positionals[0], from, kind, config === undefined ? { server } : { config }, out, err, group);
     }
   }
+}
+
+/** Parses `--label KEY=VALUE` options into group labels. */
+function parseLabels(options: readonly string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const option of options) {
+    const separator = option.indexOf('=');
+    if (separator <= 0) throw new WorkflowUsageError(`invalid --label "${option}"; write KEY=VALUE, for example --label tier=edge`);
+    labels[option.slice(0, separator)] = option.slice(separator + 1);
+  }
+  return labels;
 }
 
 function requirePaths(positionals: readonly string[], command: string, example: string): void {

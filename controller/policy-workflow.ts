@@ -44,8 +44,8 @@ export function createPolicyWorkflow(parts: PolicyWorkflowParts): PolicyWorkflow
         throw error;
       }
     },
-    explain(service, from, kind) {
-      const explanation = explainService(registry.snapshot(), policies.current().policies, service, from, kind);
+    explain(service, from, kind, group = {}) {
+      const explanation = explainService(registry.snapshot(), policies.current().policies, service, from, kind, group);
       return explanation && { explanation, text: formatExplanation(explanation) };
     },
   };

@@ -1,6 +1,7 @@
 import type { Locality, RegistrySnapshot } from '../discovery';
 import { TYPE_URL } from '../xds';
-import type { ClientKind, TrafficPolicy } from './model';
+import { explainOverrides, formatOverrides, type OverridesExplanation } from './explain-overrides';
+import type { ClientKind, ClientProfile, TrafficPolicy } from './model';
 import { buildResources } from './resources/build';
 import type { ProtoObject } from './resources/common';
 
@@ -31,13 +32,21 @@ export interface LocalityExplanation {
   health: string;
 }
 
+/** What selects overrides besides the locality: node metadata `MERIDIAN_CLUSTER` and `MERIDIAN_GROUP_LABELS`. */
+export interface ClientGroup {
+  cluster?: string;
+  labels?: Readonly<Record<string, string>>;
+}
+
 /** The effective routing of one service for clients in one locality. */
 export interface Explanation {
   service: string;
-  client: { kind: ClientKind; locality: Locality; label: string };
+  client: { kind: ClientKind; locality: Locality; label: string } & ClientGroup;
   /** The TrafficPolicy that exposes the service, with its position; undefined when none does. */
   policy?: { name: string; file: string; line: number; column: number; hostnames: readonly string[] };
   localityLb: { enabled: boolean; failoverRule?: { from: string; to: readonly string[] } };
+  /** The policy's overrides that select the client's group, and the values they change; undefined without a policy. */
+  overrides?: OverridesExplanation;
   overprovisioningFactor: number;
   panicThreshold: number;
   /** True when the cluster sets outlier detection, the only health input clients have today. */
@@ -60,12 +69,14 @@ export function explainService(
   service: string,
   client: Locality,
   kind: ClientKind = 'envoy',
+  group: ClientGroup = {},
 ): Explanation | undefined {
   const policy = [...policies].sort((a, b) => (a.name < b.name ? -1 : 1)).find((candidate) => candidate.service === service || candidate.hostnames.includes(service));
   const serviceName = registry.services.has(service) ? service : policy?.service;
   if (serviceName === undefined || !registry.services.has(serviceName)) return undefined;
 
-  const resources = buildResources(registry, policies, { kind, locality: client }).byTypeUrl;
+  const profile: ClientProfile = { kind, locality: client, ...group };
+  const resources = buildResources(registry, policies, profile).byTypeUrl;
   const assignment = resources[TYPE_URL.clusterLoadAssignment].find((resource) => resource.name === serviceName)?.message;
   const cluster = resources[TYPE_URL.cluster].find((resource) => resource.name === serviceName)?.message;
   const overprovisioningFactor = wrappedNumber(field(assignment, 'policy', 'overprovisioning_factor')) ?? DEFAULT_OVERPROVISIONING_FACTOR;
@@ -75,12 +86,13 @@ export function explainService(
 
   const explanation: Explanation = {
     service: serviceName,
-    client: { kind, locality: client, label: localityLabel(client) },
+    client: { kind, locality: client, label: localityLabel(client), ...group },
     policy: policy && { name: policy.name, ...policy.source, hostnames: policy.hostnames },
     localityLb: {
       enabled: policy?.localityLb.enabled ?? true,
       failoverRule: policy?.localityLb.failover.find((rule) => rule.from === client.region),
     },
+    overrides: policy && explainOverrides(policy, profile),
     overprovisioningFactor,
     panicThreshold,
     outlierDetection,
@@ -183,7 +195,7 @@ function warningsOf(explanation: Explanation): string[] {
 /** Formats an explanation for people: a header, a table of localities, then what moves traffic and the warnings. */
 export function formatExplanation(explanation: Explanation): string {
   const lines: string[] = [];
-  lines.push(`Service ${explanation.service} for ${explanation.client.kind} clients in ${explanation.client.label}`);
+  lines.push(`Service ${explanation.service} for ${explanation.client.kind} clients in ${explanation.client.label}${groupText(explanation.client)}`);
   const policy = explanation.policy;
   lines.push(
     policy === undefined
@@ -206,11 +218,20 @@ export function formatExplanation(explanation: Explanation): string {
   lines.push('');
   lines.push('What moves traffic next:');
   for (const move of explanation.nextMoves) lines.push(`  - ${move}`);
+  if (explanation.overrides !== undefined) lines.push(...formatOverrides(explanation.overrides));
   if (explanation.warnings.length > 0) {
     lines.push('Warnings:');
     for (const warning of explanation.warnings) lines.push(`  - ${warning}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+function groupText(group: ClientGroup): string {
+  const parts: string[] = [];
+  if (group.cluster !== undefined) parts.push(`cluster ${group.cluster}`);
+  const labels = Object.entries(group.labels ?? {}).map(([key, value]) => `${key}=${value}`);
+  if (labels.length > 0) parts.push(`labels ${labels.join(', ')}`);
+  return parts.length === 0 ? '' : `, ${parts.join(', ')}`;
 }
 
 function table(header: readonly string[], rows: readonly string[][]): string[] {

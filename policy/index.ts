@@ -38,9 +38,11 @@ export {
   DEFAULT_OVERPROVISIONING_FACTOR,
   DEFAULT_PANIC_THRESHOLD,
   NO_HEALTH_SIGNAL,
+  type ClientGroup,
   type Explanation,
   type LocalityExplanation,
 } from './explain';
+export type { AppliedOverride, EffectiveChange, OverridesExplanation, OverrideSettingExplanation } from './explain-overrides';
 export { HEALTH_CHECK_DEFAULTS, type HealthCheckPolicy, type HealthCheckProtocol } from './health-check';
 export { withMeasuredFailover, type HealthInput } from './resources/health';
 export type {
@@ -62,7 +64,7 @@ export type {
   PolicyOverride,
 } from './model';
 export { matchesLocality, type ClientPlacement } from './locality';
-export { applyOverrides, selectsClient, specificityOf } from './overrides';
+export { applyOverrides, matchingOverrides, selectsClient, specificityOf } from './overrides';
 export { parseDuration, formatDuration } from './readers';
 export { subsetClusterNameOf, DEFAULT_ROUTE_NAME } from './resources/traffic-routes';
 export type { ResourceOrigin } from './resources/build';

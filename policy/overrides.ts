@@ -25,16 +25,23 @@ export function specificityOf(selector: ClientSelector): number {
  * win for that route.
  */
 export function applyOverrides(policy: TrafficPolicy, client: ClientProfile): TrafficPolicy {
-  const matching = policy.overrides
-    .map((override, index) => ({ override, index }))
-    .filter(({ override }) => selectsClient(override.clients, client))
-    .sort((a, b) => specificityOf(a.override.clients) - specificityOf(b.override.clients) || a.index - b.index)
-    .map(({ override }) => override);
+  const matching = matchingOverrides(policy, client);
   if (matching.length === 0) return policy;
 
   const effective: TrafficPolicy = { ...policy };
-  for (const override of matching) applyOverride(effective, override);
+  for (const { override } of matching) applyOverride(effective, override);
   return effective;
+}
+
+/**
+ * Returns the overrides that select `client`, with their index in `spec.overrides`, in the order
+ * `applyOverrides` applies them: the least specific first, and list order among equals.
+ */
+export function matchingOverrides(policy: TrafficPolicy, client: ClientProfile): { override: PolicyOverride; index: number }[] {
+  return policy.overrides
+    .map((override, index) => ({ override, index }))
+    .filter(({ override }) => selectsClient(override.clients, client))
+    .sort((a, b) => specificityOf(a.override.clients) - specificityOf(b.override.clients) || a.index - b.index);
 }
 
 function applyOverride(policy: TrafficPolicy, override: PolicyOverride): void {
