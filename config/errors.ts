@@ -163,6 +163,16 @@ export const CONFIG_ERRORS = {
     summary: 'The labels of a subset match no endpoint of the service, so requests routed to it fail.',
     fix: 'correct the labels, or add endpoints with these labels before routing to the subset',
   },
+  MERIDIAN_CONFIG_UNMATCHED_LOCALITY: {
+    severity: 'warning',
+    summary: "A locality pattern in `to` of a distribute rule matches no endpoint of the service, so its percentage goes to the rule's other patterns.",
+    fix: 'correct the pattern, or add endpoints in a locality that it matches',
+  },
+  MERIDIAN_CONFIG_UNMATCHED_OVERRIDE: {
+    severity: 'warning',
+    summary: 'An override selects a region where no endpoint of any service runs and no failover or distribute rule starts, so it probably selects no proxy.',
+    fix: 'correct the region; ignore the warning when clients run in a region without endpoints or rules',
+  },
   MERIDIAN_CONFIG_CONFLICTING_POLICY: {
     severity: 'error',
     summary: 'Two TrafficPolicy documents are for the same service, so neither would be a clear winner.',

@@ -1,6 +1,7 @@
 import { isScalar } from 'yaml';
 import { didYouMean, listKnown, nodeAtPath, type ConfigDocument, type DocumentSet, type SetReporter, type ValidatedDocument } from '../config';
 import { SERVICE_ENDPOINTS_KIND, serviceEndpointsKind } from '../discovery';
+import { checkLocalityReferences } from './locality-references';
 import type { TrafficPolicy } from './model';
 import { TRAFFIC_POLICY_KIND, trafficPolicyKind } from './traffic-policy';
 
@@ -23,6 +24,7 @@ export function checkPolicyReferences(set: DocumentSet, report: SetReporter): vo
   checkHostnames(policies, report);
   checkPolicyServices(policies, report);
   checkSubsetLabels(policies, set, report);
+  checkLocalityReferences(policies, set, report);
 }
 
 /** Reports a second policy for a service, which would otherwise be skipped silently when resources are built. */

@@ -138,7 +138,7 @@ const readLocalityLbFields = objectOf<LocalityLbSpec>({
   ), []),
   failoverPriority: withDefault(withDescription(
     refine(listOf(readFailoverPriorityKey), checkRepeated('failover priority key')),
-    'Endpoint properties to prefer, most important first: cluster, network or label:KEY.',
+    'Endpoint properties to prefer, most important first: cluster, network or label:KEY. An endpoint shares a key only when it shares every key before it, so list the broader one first, as in [network, cluster].',
   ), []),
   // Envoy's rule for overprovisioning_factor is "greater than 0" on a uint32.
   overprovisioningFactor: optional(withDescription(

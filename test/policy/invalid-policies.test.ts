@@ -334,6 +334,20 @@ const CASES: Array<{ name: string; lines: string[]; expected: ReturnType<typeof 
       }
     ],
   },
+  {
+    name: "override of a region without endpoints or rules",
+    lines: ["  overrides:","    - { clients: { region: us-west }, timeout: 1s }"],
+    expected: [
+      {
+        "code": "MERIDIAN_CONFIG_UNMATCHED_OVERRIDE",
+        "severity": "warning",
+        "line": 14,
+        "path": "spec.overrides[0].clients.region",
+        "value": "us-west",
+        "message": "override selects region \"us-west\", where no endpoint of any service runs and no failover or distribute rule starts"
+      }
+    ],
+  },
 ];
 
 describe('invalid TrafficPolicy table', () => {
