@@ -63,16 +63,14 @@ export function healthTargetsOf(registry: RegistrySnapshot, policies: PolicySet)
 export function createHealthMesh(options: HealthMeshOptions): HealthMesh {
   const log = options.logger;
   const silenceMs = options.silenceMs ?? 5 * (options.reportIntervalMs ?? 1000);
-  const aggregator = new HealthAggregator({ logger: log, maxEjectShare: options.maxEjectShare, silenceMs });
+  const aggregator = new HealthAggregator({ logger: log, maxEjectShare: options.maxEjectShare, silenceMs, reportIntervalMs: options.reportIntervalMs });
   const latency = new LatencyMatrix();
   const hds = new HdsServer({ aggregator, latency, logger: log, reportIntervalMs: options.reportIntervalMs, remoteProbers: options.remoteProbers });
-  const metrics = new HealthMetrics(options.metrics);
-
   const summary = (): HealthSummary => ({ ...aggregator.state(), probers: hds.probers(), latency: latency.entries() });
-  const observe = (): void => {
+  const metrics = new HealthMetrics(options.metrics, () => {
     const state = summary();
-    metrics.observe(state, state.probers.length, state.latency);
-  };
+    return { state, probers: state.probers.length, latency: state.latency };
+  });
   const updateTargets = (): void => {
     if (!options.registry.synced()) return;
     hds.setTargets(healthTargetsOf(options.registry.snapshot(), options.policies.current()));
@@ -83,12 +81,9 @@ export function createHealthMesh(options: HealthMeshOptions): HealthMesh {
     options.policies.onChange(updateTargets),
     aggregator.onChange((changed) => {
       for (const key of changed) metrics.countChange(aggregator.decisionOf(key)?.healthy !== false);
-      observe();
     }),
   ];
   updateTargets();
-  const timer = setInterval(observe, options.reportIntervalMs ?? 1000);
-  timer.unref();
 
   return {
     hds,
@@ -110,7 +105,6 @@ export function createHealthMesh(options: HealthMeshOptions): HealthMesh {
     },
     summary,
     close: () => {
-      clearInterval(timer);
       for (const remove of unsubscribe) remove();
       hds.close();
       aggregator.close();

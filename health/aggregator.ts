@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Locality } from '../discovery';
+import type { HealthCheckPolicy } from '../policy';
 import type { HealthTarget } from './assignment';
 import { applyHoldDown } from './damping';
 import {
@@ -29,6 +30,8 @@ export interface HealthAggregatorOptions {
   maxEjectShare?: number;
   /** Time after a prober's last report when its votes lapse, in milliseconds. Default 15000. */
   silenceMs?: number;
+  /** How often probers send their results, in milliseconds; it sets the wave window. Default 1000. */
+  reportIntervalMs?: number;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -51,6 +54,18 @@ export interface HealthState {
   damped: DampedChange[];
 }
 
+/**
+ * Returns the wave window of a service, in milliseconds: how long an ejection counts toward the
+ * share of the blast-radius guard. When a prober's path to many endpoints breaks at one moment,
+ * each of its check loops gets the first failure within one `interval` plus `jitter`, and then
+ * crosses `unhealthyThreshold` after further intervals that differ by up to `jitter` each. The
+ * window covers that spread, one `timeout` for checks that time out while others fail at once,
+ * and two report intervals for the reports that carry the results.
+ */
+export function waveWindowMs(check: HealthCheckPolicy, reportIntervalMs: number): number {
+  return check.intervalMs + check.unhealthyThreshold * check.jitterMs + check.timeoutMs + 2 * reportIntervalMs;
+}
+
 interface ProberState {
   locality: Locality;
   lastReportAt: number;
@@ -64,7 +79,7 @@ interface ProberState {
 export class HealthAggregator {
   private readonly probers = new Map<string, ProberState>();
   private targets: readonly HealthTarget[] = [];
-  private holdDownByService = new Map<string, number>();
+  private checkByService = new Map<string, HealthCheckPolicy>();
   private decisions = new Map<string, EndpointDecision>();
   private partitions: Partition[] = [];
   private held: HeldChange[] = [];
@@ -80,7 +95,7 @@ export class HealthAggregator {
   /** Sets the services and endpoints under check; endpoints no longer listed are forgotten. */
   setTargets(targets: readonly HealthTarget[]): void {
     this.targets = targets;
-    this.holdDownByService = new Map(targets.map((target) => [target.service, target.check.holdDownMs]));
+    this.checkByService = new Map(targets.map((target) => [target.service, target.check]));
     this.evaluate();
   }
 
@@ -136,8 +151,14 @@ export class HealthAggregator {
     }
 
     const previous = new Map([...this.decisions].map(([key, decision]) => [key, decision.healthy]));
-    const quorum = decideHealth(endpoints, previous, { maxEjectShare: this.options.maxEjectShare });
-    const holdDown = applyHoldDown(quorum.desired, this.decisions, now, (key) => this.holdDownByService.get(key.split('|')[0]) ?? 0);
+    const quorum = decideHealth(endpoints, previous, { maxEjectShare: this.options.maxEjectShare, recentEjections: this.recentEjections(now) });
+    const holdDown = applyHoldDown(
+      quorum.desired,
+      this.decisions,
+      now,
+      (key) => this.checkByService.get(serviceOf(key))?.holdDownMs ?? 0,
+      new Set(quorum.restored),
+    );
 
     this.logTransitions(quorum.partitions, quorum.held);
     this.decisions = holdDown.decisions;
@@ -186,6 +207,18 @@ export class HealthAggregator {
     this.listeners.clear();
   }
 
+  /** Endpoints that turned unhealthy within their service's wave window. */
+  private recentEjections(now: number): Set<string> {
+    const reportIntervalMs = this.options.reportIntervalMs ?? 1000;
+    const recent = new Set<string>();
+    for (const [key, decision] of this.decisions) {
+      const check = this.checkByService.get(serviceOf(key));
+      if (decision.healthy || check === undefined) continue;
+      if (now - decision.changedAt <= waveWindowMs(check, reportIntervalMs)) recent.add(key);
+    }
+    return recent;
+  }
+
   /** Evaluates again when the earliest held-down change is due. */
   private scheduleDamped(now: number): void {
     clearTimeout(this.timer);
@@ -205,4 +238,9 @@ export class HealthAggregator {
       if (!knownHeld.has(`${change.service}|${change.prober}`)) this.options.logger.warn(change, 'ejections held');
     }
   }
+}
+
+/** Returns the service of a key made by `endpointKeyOf`. */
+function serviceOf(key: string): string {
+  return key.slice(0, key.lastIndexOf('|'));
 }

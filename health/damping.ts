@@ -12,13 +12,16 @@ export interface HoldDownResult {
  * Applies hold-down to the health that the votes ask for: an endpoint's health changes at most
  * once per `holdDownMsOf(key)` milliseconds, measured from its previous change, so an endpoint
  * that flaps causes at most one push per hold-down time. An endpoint that never changed (or is
- * new) changes at once. Endpoints absent from `desired` are dropped from the decisions.
+ * new) changes at once, and so does every key in `immediate`: the recent ejections of a held
+ * wave, which must not stay ejected for a hold-down time. Endpoints absent from `desired` are
+ * dropped from the decisions.
  */
 export function applyHoldDown(
   desired: ReadonlyMap<string, boolean>,
   current: ReadonlyMap<string, EndpointDecision>,
   now: number,
   holdDownMsOf: (key: string) => number,
+  immediate: ReadonlySet<string> = new Set(),
 ): HoldDownResult {
   const decisions = new Map<string, EndpointDecision>();
   const changed: string[] = [];
@@ -30,7 +33,7 @@ export function applyHoldDown(
       decisions.set(key, decision);
       continue;
     }
-    const notBefore = decision.changedAt === 0 ? 0 : decision.changedAt + holdDownMsOf(key);
+    const notBefore = decision.changedAt === 0 || immediate.has(key) ? 0 : decision.changedAt + holdDownMsOf(key);
     if (now < notBefore) {
       decisions.set(key, decision);
       damped.push({ key, healthy, notBefore });

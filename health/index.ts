@@ -6,8 +6,8 @@ export { assignEndpoints, DEFAULT_REMOTE_PROBERS, type ProberInfo, type HealthTa
 export { runCheck, connectTcp, grpcHealthMessages, GRPC_HEALTH_CHECK_PATH, GRPC_SERVING, type CheckSpec, type CheckResult, type StatusRange } from './checks';
 export { buildHealthCheck, readHealthCheck, type ProbeSettings } from './hds-health-check';
 export { STREAM_HEALTH_CHECK_PATH, FETCH_HEALTH_CHECK_PATH, PROBERS_CLUSTER, streamHealthCheckMethod, fetchHealthCheckMethod } from './hds-wire';
-export { HealthAggregator, type HealthAggregatorOptions, type EndpointReport, type HealthState, type EndpointHealthView } from './aggregator';
+export { HealthAggregator, waveWindowMs, type HealthAggregatorOptions, type EndpointReport, type HealthState, type EndpointHealthView } from './aggregator';
 export { LatencyMatrix, HYSTERESIS_RATIO, HYSTERESIS_MIN_MS, type LatencyEntry } from './latency';
 export { HdsServer, type HdsServerOptions } from './hds-server';
 export { Prober, type ProberOptions } from './prober';
-export { HealthMetrics } from './metrics';
+export { HealthMetrics, type HealthMetricsSource } from './metrics';

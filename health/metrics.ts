@@ -2,9 +2,17 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { HealthState } from './aggregator';
 import type { LatencyEntry } from './latency';
 
+/** Input of the gauges: the aggregator's state, the number of connected probers and the latency matrix. */
+export interface HealthMetricsSource {
+  state: HealthState;
+  probers: number;
+  latency: readonly LatencyEntry[];
+}
+
 /**
  * Prometheus metrics of the prober mesh, on an injected registry. Labels are bounded: decision
  * states and the localities (`region/zone`) of probers, never a node id or an endpoint address.
+ * With a `source`, every scrape reads the gauges from it, so they never lag behind the admin API.
  */
 export class HealthMetrics {
   private readonly probers: Gauge;
@@ -14,18 +22,21 @@ export class HealthMetrics {
   private readonly changes: Counter;
   private readonly rtt: Gauge;
 
-  constructor(registry: Registry) {
+  constructor(registry: Registry, source?: () => HealthMetricsSource) {
     const registers = [registry];
-    this.probers = new Gauge({ name: 'meridian_health_probers', help: 'Probers connected over HDS.', registers });
-    this.endpoints = new Gauge({ name: 'meridian_health_endpoints', help: 'Checked endpoints by decided health.', labelNames: ['health'], registers });
-    this.partitions = new Gauge({ name: 'meridian_health_partitions', help: 'Prober and locality pairs reported as partitioned.', registers });
-    this.held = new Gauge({ name: 'meridian_health_held_changes', help: 'Ejections held because one prober would have ejected too many endpoints.', registers });
+    // Each gauge's collect runs on a scrape, before the registry reads that gauge.
+    const collect = source === undefined ? undefined : () => this.observeSource(source());
+    this.probers = new Gauge({ name: 'meridian_health_probers', help: 'Probers connected over HDS.', registers, collect });
+    this.endpoints = new Gauge({ name: 'meridian_health_endpoints', help: 'Checked endpoints by decided health.', labelNames: ['health'], registers, collect });
+    this.partitions = new Gauge({ name: 'meridian_health_partitions', help: 'Prober and locality pairs reported as partitioned.', registers, collect });
+    this.held = new Gauge({ name: 'meridian_health_held_changes', help: 'Ejections held because one prober would have ejected too many endpoints.', registers, collect });
     this.changes = new Counter({ name: 'meridian_health_changes_total', help: 'Changes of decided endpoint health.', labelNames: ['health'], registers });
     this.rtt = new Gauge({
       name: 'meridian_health_locality_rtt_seconds',
       help: 'Moving average of the round-trip time between probers of two localities (region/zone).',
       labelNames: ['from', 'to'],
       registers,
+      collect,
     });
   }
 
@@ -39,6 +50,10 @@ export class HealthMetrics {
     this.held.set(state.held.length);
     this.rtt.reset();
     for (const entry of latency) this.rtt.set({ from: entry.from, to: entry.to }, entry.rttMs / 1000);
+  }
+
+  private observeSource(source: HealthMetricsSource): void {
+    this.observe(source.state, source.probers, source.latency);
   }
 
   /** Counts decided changes. */

@@ -14,9 +14,15 @@ export const DEFAULT_MAX_EJECT_SHARE = 0.5;
 export interface QuorumOptions {
   /**
    * Maximum share of a service's endpoints, from 0 to 1, that the votes of one prober may turn
-   * unhealthy in one evaluation. One endpoint may always change. Default 0.5.
+   * unhealthy within one wave window. One endpoint may always change. Default 0.5.
    */
   maxEjectShare?: number;
+  /**
+   * Endpoints (by `endpointKeyOf`) that turned unhealthy within their service's wave window. Rule 5
+   * counts them together with the new ejections of every prober whose counted vote on them is
+   * unhealthy. Default: none.
+   */
+  recentEjections?: ReadonlySet<string>;
 }
 
 /** What the votes ask for, before hold-down. */
@@ -25,6 +31,11 @@ export interface QuorumResult {
   desired: Map<string, boolean>;
   partitions: Partition[];
   held: HeldChange[];
+  /**
+   * Recent ejections that rule 5 turns healthy again because they belong to a held wave. Hold-down
+   * does not delay them.
+   */
+  restored: string[];
 }
 
 /**
@@ -37,9 +48,13 @@ export interface QuorumResult {
  * 3. An endpoint is unhealthy when at least one counted vote exists and every counted vote says
  *    unhealthy. One counted healthy vote keeps it healthy.
  * 4. An endpoint with no counted vote keeps its previous health (healthy when it has none).
- * 5. When the counted votes of one prober would turn more than `maxEjectShare` of a service's
- *    endpoints from healthy to unhealthy in this evaluation, the fault is taken to be the
- *    prober's: those endpoints stay healthy and the change is reported as held.
+ * 5. A prober's wave in a service is every endpoint on which its counted vote is unhealthy and
+ *    that this evaluation would turn unhealthy, or that turned unhealthy recently
+ *    (`recentEjections`). When a wave covers more than `maxEjectShare` of the service's endpoints
+ *    (and more than one endpoint), the fault is taken to be the prober's: the whole wave is
+ *    healthy, recent ejections included, and it is reported as held. Counting recent ejections
+ *    holds a prober whose checks of many endpoints cross the unhealthy threshold at slightly
+ *    different times.
  */
 export function decideHealth(
   endpoints: readonly EndpointVotes[],
@@ -62,8 +77,11 @@ export function decideHealth(
     }
   }
 
-  const held = holdBulkEjections(endpoints, previous, desired, counted, options.maxEjectShare ?? DEFAULT_MAX_EJECT_SHARE);
-  return { desired, partitions, held };
+  const { held, restored } = holdBulkEjections(endpoints, previous, desired, counted, {
+    maxEjectShare: options.maxEjectShare ?? DEFAULT_MAX_EJECT_SHARE,
+    recentEjections: options.recentEjections ?? new Set(),
+  });
+  return { desired, partitions, held, restored };
 }
 
 /** Finds the (prober, locality) pairs of rule 2. */
@@ -98,14 +116,14 @@ function findPartitions(endpoints: readonly EndpointVotes[]): { excluded: Set<st
   return { excluded, partitions };
 }
 
-/** Applies rule 5: reverts ejections that one prober alone would cause in bulk. */
+/** Applies rule 5: reverts the waves of ejections that one prober alone would cause in bulk. */
 function holdBulkEjections(
   endpoints: readonly EndpointVotes[],
   previous: ReadonlyMap<string, boolean>,
   desired: Map<string, boolean>,
   counted: ReadonlyMap<string, readonly ProberVote[]>,
-  maxEjectShare: number,
-): HeldChange[] {
+  options: Required<QuorumOptions>,
+): { held: HeldChange[]; restored: string[] } {
   const byService = new Map<string, EndpointVotes[]>();
   for (const endpoint of endpoints) {
     const list = byService.get(endpoint.service) ?? [];
@@ -114,32 +132,39 @@ function holdBulkEjections(
   }
 
   const held: HeldChange[] = [];
+  const restored = new Set<string>();
   for (const [service, list] of [...byService].sort(([a], [b]) => compareStrings(a, b))) {
-    const limit = Math.max(1, Math.floor(maxEjectShare * list.length));
-    // New ejections of this service, grouped by each prober that voted for them.
-    const ejectionsByProber = new Map<string, EndpointVotes[]>();
+    const limit = Math.max(1, Math.floor(options.maxEjectShare * list.length));
+    // The wave of each prober: new and recent ejections of this service that its votes back.
+    const waveByProber = new Map<string, EndpointVotes[]>();
     for (const endpoint of list) {
       const key = endpointKeyOf(service, endpoint.address, endpoint.port);
-      if (desired.get(key) !== false || previous.get(key) === false) continue;
+      if (desired.get(key) !== false) continue;
+      const isNew = previous.get(key) !== false;
+      if (!isNew && !options.recentEjections.has(key)) continue;
       for (const vote of counted.get(key) ?? []) {
-        const ejections = ejectionsByProber.get(vote.prober) ?? [];
-        ejections.push(endpoint);
-        ejectionsByProber.set(vote.prober, ejections);
+        const wave = waveByProber.get(vote.prober) ?? [];
+        wave.push(endpoint);
+        waveByProber.set(vote.prober, wave);
       }
     }
 
-    for (const [prober, ejections] of [...ejectionsByProber].sort(([a], [b]) => compareStrings(a, b))) {
-      if (ejections.length <= limit) continue;
-      for (const endpoint of ejections) desired.set(endpointKeyOf(service, endpoint.address, endpoint.port), true);
+    for (const [prober, wave] of [...waveByProber].sort(([a], [b]) => compareStrings(a, b))) {
+      if (wave.length <= limit) continue;
+      for (const endpoint of wave) {
+        const key = endpointKeyOf(service, endpoint.address, endpoint.port);
+        desired.set(key, true);
+        if (previous.get(key) === false) restored.add(key);
+      }
       held.push({
         service,
         prober,
-        endpoints: ejections.map((endpoint) => hostPortOf(endpoint.address, endpoint.port)),
-        share: ejections.length / list.length,
+        endpoints: wave.map((endpoint) => hostPortOf(endpoint.address, endpoint.port)),
+        share: wave.length / list.length,
       });
     }
   }
-  return held;
+  return { held, restored: [...restored].sort(compareStrings) };
 }
 
 function pairKey(prober: string, zone: string): string {

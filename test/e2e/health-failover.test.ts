@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import pino from 'pino';
 import { startMeridian, type RunningMeridian } from '../../controller';
-import { Prober } from '../../health';
+import { Prober, waveWindowMs } from '../../health';
+import { HEALTH_CHECK_DEFAULTS } from '../../policy';
 import { eventually, XdsEchoClient } from '../helpers/backends';
 import { HealthEchoBackend, NOT_SERVING, SERVING } from '../helpers/health-backends';
 
@@ -21,6 +22,11 @@ const DEBOUNCE_MS = 20;
  * margin for the client to apply the ClusterLoadAssignment and for two busy CPU cores.
  */
 const DETECTION_BUDGET_MS = UNHEALTHY_THRESHOLD * INTERVAL_MS + REPORT_INTERVAL_MS + DEBOUNCE_MS + 1500;
+/** Time within which the blast-radius guard counts ejections of one prober together. */
+const WAVE_WINDOW_MS = waveWindowMs(
+  { ...HEALTH_CHECK_DEFAULTS, protocol: 'grpc', intervalMs: INTERVAL_MS, timeoutMs: 150, unhealthyThreshold: UNHEALTHY_THRESHOLD, healthyThreshold: HEALTHY_THRESHOLD, holdDownMs: 0 },
+  REPORT_INTERVAL_MS,
+);
 
 function meshYaml(ports: { a: number; b: number }): string {
   return `apiVersion: meridian.io/v1alpha1
@@ -127,9 +133,11 @@ test('every endpoint unhealthy makes grpc calls fail', async () => {
   const client = new XdsEchoClient(`127.0.0.1:${meridian.xdsPort}`, 'echo', { id: 'client-a2', locality: { region: 'r1', zone: 'r1-a' } });
   try {
     await timeUntilAll(client, 'zone-a', 15_000);
-    // One zone after the other: each step ejects one of two endpoints, within the 50% share.
+    // One zone after the other: each step ejects one of two endpoints, within the 50% share. The
+    // second failure comes after the wave window, so the guard does not count both as one wave.
     backends.a.status = NOT_SERVING;
     await timeUntilAll(client, 'zone-b', 10_000);
+    await new Promise((resolve) => setTimeout(resolve, WAVE_WINDOW_MS));
     backends.b.status = NOT_SERVING;
     await eventually(async () => (await client.tally(3)).error === 3, 10_000, 50);
 

@@ -43,3 +43,11 @@ test('hold-down: endpoints not desired are dropped', () => {
   const result = applyHoldDown(new Map(), current, 10, () => HOLD_DOWN_MS);
   assert.equal(result.decisions.size, 0);
 });
+
+test('hold-down: immediate keys change at once', () => {
+  const current = new Map([['e', { healthy: false, changedAt: 5000 }]]);
+  const result = applyHoldDown(new Map([['e', true]]), current, 5100, () => HOLD_DOWN_MS, new Set(['e']));
+  assert.deepEqual(result.decisions.get('e'), { healthy: true, changedAt: 5100 });
+  assert.deepEqual(result.changed, ['e']);
+  assert.deepEqual(result.damped, []);
+});

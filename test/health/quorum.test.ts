@@ -16,6 +16,8 @@ interface EndpointRow {
   votes: Votes;
   /** Health before this evaluation; healthy when absent. */
   previous?: boolean;
+  /** Turned unhealthy within the wave window; implies `previous: false`. */
+  recent?: true;
 }
 
 interface QuorumCase {
@@ -26,6 +28,8 @@ interface QuorumCase {
   partitions?: Partition[];
   /** `SERVICE by PROBER` of each held change. */
   held?: string[];
+  /** Endpoint ids of recent ejections that a held wave turns healthy again. */
+  restored?: string[];
 }
 
 function toEndpointVotes(row: EndpointRow): EndpointVotes {
@@ -143,6 +147,90 @@ const CASES: QuorumCase[] = [
     unhealthy: ['svc/A/1', 'svc/B/2'],
   },
   {
+    name: 'recent ejection joins a wave past the share: held',
+    endpoints: [
+      { id: 'svc/A/1', votes: { a1: 'down' }, recent: true },
+      { id: 'svc/A/2', votes: { a1: 'down' } },
+      { id: 'svc/A/3', votes: { a1: 'down' } },
+      { id: 'svc/B/4', votes: { a1: 'up' } },
+    ],
+    unhealthy: [],
+    held: ['svc by a1'],
+    restored: ['svc/A/1'],
+  },
+  {
+    name: 'two recent ejections and a new one: held',
+    endpoints: [
+      { id: 'svc/A/1', votes: { a1: 'down' }, recent: true },
+      { id: 'svc/A/2', votes: { a1: 'down' }, recent: true },
+      { id: 'svc/A/3', votes: { a1: 'down' } },
+      { id: 'svc/B/4', votes: { a1: 'up' } },
+    ],
+    unhealthy: [],
+    held: ['svc by a1'],
+    restored: ['svc/A/1', 'svc/A/2'],
+  },
+  {
+    name: 'recent ejection and a new one within the share',
+    endpoints: [
+      { id: 'svc/A/1', votes: { a1: 'down' }, recent: true },
+      { id: 'svc/A/2', votes: { a1: 'down' } },
+      { id: 'svc/A/3', votes: { a1: 'up' } },
+      { id: 'svc/B/4', votes: { a1: 'up' } },
+    ],
+    unhealthy: ['svc/A/1', 'svc/A/2'],
+  },
+  {
+    name: 'wave shrinks to one: the recent ejection stays',
+    endpoints: [
+      { id: 'svc/A/1', votes: { a1: 'down' }, recent: true },
+      { id: 'svc/A/2', votes: { a1: 'up' } },
+      { id: 'svc/A/3', votes: { a1: 'up' } },
+      { id: 'svc/B/4', votes: { a1: 'up' } },
+    ],
+    unhealthy: ['svc/A/1'],
+  },
+  {
+    name: 'ejection older than the window does not count',
+    endpoints: [
+      { id: 'svc/A/1', votes: { a1: 'down' }, previous: false },
+      { id: 'svc/A/2', votes: { a1: 'down' } },
+      { id: 'svc/A/3', votes: { a1: 'down' } },
+      { id: 'svc/B/4', votes: { a1: 'up' } },
+    ],
+    unhealthy: ['svc/A/1', 'svc/A/2', 'svc/A/3'],
+  },
+  {
+    name: 'recent ejection counts only for probers voting it down',
+    endpoints: [
+      { id: 'svc/A/1', votes: { a1: 'down' }, recent: true },
+      { id: 'svc/A/2', votes: { c1: 'down' } },
+      { id: 'svc/A/3', votes: { c1: 'down' } },
+      { id: 'svc/B/4', votes: { c1: 'up' } },
+    ],
+    unhealthy: ['svc/A/1', 'svc/A/2', 'svc/A/3'],
+  },
+  {
+    name: 'recent ejection kept unhealthy without votes',
+    endpoints: [
+      { id: 'svc/A/1', votes: {}, recent: true },
+      { id: 'svc/A/2', votes: { a1: 'down' } },
+      { id: 'svc/A/3', votes: { a1: 'down' } },
+      { id: 'svc/B/4', votes: { a1: 'up' } },
+    ],
+    unhealthy: ['svc/A/1', 'svc/A/2', 'svc/A/3'],
+  },
+  {
+    name: 'two endpoints: recent and new ejection held',
+    endpoints: [
+      { id: 'pair/A/1', votes: { c1: 'down' }, recent: true },
+      { id: 'pair/B/2', votes: { c1: 'down' } },
+    ],
+    unhealthy: [],
+    held: ['pair by c1'],
+    restored: ['pair/A/1'],
+  },
+  {
     name: 'single-endpoint service may be ejected',
     endpoints: [{ id: 'solo/A/1', votes: { a1: 'down', b1: 'down' } }],
     unhealthy: ['solo/A/1'],
@@ -166,9 +254,14 @@ for (const row of CASES) {
       const endpoint = endpoints[row.endpoints.findIndex((candidate) => candidate.id === id)];
       return endpointKeyOf(endpoint.service, endpoint.address, endpoint.port);
     };
-    const previous = new Map(row.endpoints.filter((endpoint) => endpoint.previous !== undefined).map((endpoint) => [keyOf(endpoint.id), endpoint.previous!]));
+    const previous = new Map(
+      row.endpoints
+        .filter((endpoint) => endpoint.previous !== undefined || endpoint.recent)
+        .map((endpoint) => [keyOf(endpoint.id), endpoint.recent ? false : endpoint.previous!]),
+    );
+    const recentEjections = new Set(row.endpoints.filter((endpoint) => endpoint.recent).map((endpoint) => keyOf(endpoint.id)));
 
-    const result = decideHealth(endpoints, previous);
+    const result = decideHealth(endpoints, previous, { recentEjections });
 
     for (const endpoint of row.endpoints) {
       const expected = !row.unhealthy.includes(endpoint.id);
@@ -179,6 +272,7 @@ for (const row of CASES) {
       result.held.map((change) => `${change.service} by ${change.prober}`),
       row.held ?? [],
     );
+    assert.deepEqual(result.restored, (row.restored ?? []).map(keyOf));
   });
 }
 
@@ -189,4 +283,16 @@ test('quorum: held change lists endpoints and share', () => {
   ].map(toEndpointVotes);
   const result = decideHealth(endpoints, new Map(), { maxEjectShare: 0.5 });
   assert.deepEqual(result.held, [{ service: 'svc', prober: 'c1', endpoints: ['10.0.0.1:1', '10.0.0.1:2'], share: 1 }]);
+});
+
+test('quorum: held wave lists recent and new endpoints', () => {
+  const endpoints = [
+    { id: 'svc/A/1', votes: { c1: 'down' as const } },
+    { id: 'svc/B/2', votes: { c1: 'down' as const } },
+    { id: 'svc/C/3', votes: { c1: 'up' as const } },
+  ].map(toEndpointVotes);
+  const recent = endpointKeyOf('svc', '10.0.0.1', 1);
+  const result = decideHealth(endpoints, new Map([[recent, false]]), { maxEjectShare: 0.5, recentEjections: new Set([recent]) });
+  assert.deepEqual(result.held, [{ service: 'svc', prober: 'c1', endpoints: ['10.0.0.1:1', '10.0.0.1:2'], share: 2 / 3 }]);
+  assert.deepEqual(result.restored, [recent]);
 });
