@@ -76,6 +76,15 @@ class RawStream<Request, Response> {
     });
   }
 
+  /** Stops reading responses, as a slow proxy does, so HTTP/2 flow control pushes back on the server. */
+  pause(): void {
+    this.call.pause();
+  }
+
+  resume(): void {
+    this.call.resume();
+  }
+
   send(request: Request): void {
     this.call.write(this.encode(request));
   }
