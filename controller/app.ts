@@ -157,7 +157,7 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
     configSummary: () => summarize(registry, policies),
     registry: metricsRegistry,
     logger: log,
-    policyWorkflow: createPolicyWorkflow({ history, policies, registry, cache }),
+    policyWorkflow: createPolicyWorkflow({ history, policies, registry, cache, health: health.input }),
     health,
   });
 

@@ -1,6 +1,16 @@
 import type { PolicyWorkflow } from '../admin';
 import type { Registry } from '../discovery';
-import { diffConfigurations, explainService, formatConfigurationDiff, formatExplanation, groupLabelOf, groupsOfRegistry, type ClientProfile, type PolicyStore } from '../policy';
+import {
+  diffConfigurations,
+  explainService,
+  formatConfigurationDiff,
+  formatExplanation,
+  groupLabelOf,
+  groupsOfRegistry,
+  type ClientProfile,
+  type HealthInput,
+  type PolicyStore,
+} from '../policy';
 import { RevisionNotFoundError, type PolicyHistory } from '../store';
 import type { SnapshotCache } from '../xds';
 import { groupKeyOfProfile, profileOfGroupKey } from './groups';
@@ -11,6 +21,8 @@ export interface PolicyWorkflowParts {
   policies: PolicyStore;
   registry: Registry;
   cache: SnapshotCache;
+  /** Decisions of the health prober mesh, so that explain shows what proxies are sent. */
+  health?: HealthInput;
 }
 
 /**
@@ -19,7 +31,7 @@ export interface PolicyWorkflowParts {
  * a change is shown for localities where no proxy is connected yet.
  */
 export function createPolicyWorkflow(parts: PolicyWorkflowParts): PolicyWorkflow {
-  const { history, policies, registry, cache } = parts;
+  const { history, policies, registry, cache, health } = parts;
   return {
     async diff(files) {
       const preview = await history.preview(files);
@@ -45,7 +57,7 @@ export function createPolicyWorkflow(parts: PolicyWorkflowParts): PolicyWorkflow
       }
     },
     explain(service, from, kind, group = {}) {
-      const explanation = explainService(registry.snapshot(), policies.current().policies, service, from, kind, group);
+      const explanation = explainService(registry.snapshot(), policies.current().policies, service, from, kind, group, health);
       return explanation && { explanation, text: formatExplanation(explanation) };
     },
   };

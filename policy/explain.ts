@@ -3,6 +3,7 @@ import { TYPE_URL } from '../xds';
 import { explainOverrides, formatOverrides, type OverridesExplanation } from './explain-overrides';
 import type { ClientKind, ClientProfile, TrafficPolicy } from './model';
 import { buildResources } from './resources/build';
+import type { HealthInput } from './resources/health';
 import type { ProtoObject } from './resources/common';
 
 /** Envoy's default `ClusterLoadAssignment.policy.overprovisioning_factor`, in percent. */
@@ -28,7 +29,9 @@ export interface LocalityExplanation {
   /** Share of its priority's traffic, in percent, from the weights. */
   shareOfPriority: number;
   endpoints: number;
-  /** Source of the endpoints' health state. */
+  /** Endpoints sent as HEALTHY: all of them unless the prober mesh has decided otherwise. */
+  healthyEndpoints: number;
+  /** Source of the endpoints' health state, with the decided count where probers check them. */
   health: string;
 }
 
@@ -49,8 +52,10 @@ export interface Explanation {
   overrides?: OverridesExplanation;
   overprovisioningFactor: number;
   panicThreshold: number;
-  /** True when the cluster sets outlier detection, the only health input clients have today. */
+  /** True when the cluster sets outlier detection, the health input of the clients themselves. */
   outlierDetection: boolean;
+  /** The policy's active check, run by the prober mesh; undefined when the service is not checked. */
+  healthCheck?: { protocol: string; intervalMs: number; unhealthyThreshold: number };
   localities: LocalityExplanation[];
   /** Sentences saying what would move traffic to the next priority. */
   nextMoves: string[];
@@ -70,19 +75,22 @@ export function explainService(
   client: Locality,
   kind: ClientKind = 'envoy',
   group: ClientGroup = {},
+  health?: HealthInput,
 ): Explanation | undefined {
   const policy = [...policies].sort((a, b) => (a.name < b.name ? -1 : 1)).find((candidate) => candidate.service === service || candidate.hostnames.includes(service));
   const serviceName = registry.services.has(service) ? service : policy?.service;
   if (serviceName === undefined || !registry.services.has(serviceName)) return undefined;
 
   const profile: ClientProfile = { kind, locality: client, ...group };
-  const resources = buildResources(registry, policies, profile).byTypeUrl;
+  const resources = buildResources(registry, policies, profile, health).byTypeUrl;
   const assignment = resources[TYPE_URL.clusterLoadAssignment].find((resource) => resource.name === serviceName)?.message;
   const cluster = resources[TYPE_URL.cluster].find((resource) => resource.name === serviceName)?.message;
   const overprovisioningFactor = wrappedNumber(field(assignment, 'policy', 'overprovisioning_factor')) ?? DEFAULT_OVERPROVISIONING_FACTOR;
   const panicThreshold = wrappedNumber(field(cluster, 'common_lb_config', 'healthy_panic_threshold')) ?? DEFAULT_PANIC_THRESHOLD;
   const outlierDetection = cluster?.outlier_detection !== undefined;
-  const localities = localitiesOf(assignment, outlierDetection);
+  const check = policy?.service === serviceName ? policy.healthCheck : undefined;
+  const healthCheck = check && { protocol: check.protocol, intervalMs: check.intervalMs, unhealthyThreshold: check.unhealthyThreshold };
+  const localities = localitiesOf(assignment, healthSourceOf(healthCheck, outlierDetection));
 
   const explanation: Explanation = {
     service: serviceName,
@@ -96,6 +104,7 @@ export function explainService(
     overprovisioningFactor,
     panicThreshold,
     outlierDetection,
+    healthCheck,
     localities,
     nextMoves: [],
     warnings: [],
@@ -105,7 +114,15 @@ export function explainService(
   return explanation;
 }
 
-function localitiesOf(assignment: ProtoObject | undefined, outlierDetection: boolean): LocalityExplanation[] {
+/** Describes where endpoint health comes from; the decided counts are added per locality. */
+function healthSourceOf(healthCheck: Explanation['healthCheck'], outlierDetection: boolean): string {
+  const parts: string[] = [];
+  if (healthCheck) parts.push(`prober quorum (${healthCheck.protocol} check every ${healthCheck.intervalMs} ms)`);
+  if (outlierDetection) parts.push('outlier detection in the client');
+  return parts.length === 0 ? NO_HEALTH_SIGNAL : parts.join('; ');
+}
+
+function localitiesOf(assignment: ProtoObject | undefined, healthSource: string): LocalityExplanation[] {
   const groups = (assignment?.endpoints ?? []) as ProtoObject[];
   const weightOfPriority = new Map<number, number>();
   for (const group of groups) {
@@ -117,14 +134,17 @@ function localitiesOf(assignment: ProtoObject | undefined, outlierDetection: boo
     const plain: Locality = { region: String(locality?.region ?? ''), zone: String(locality?.zone ?? ''), subZone: String(locality?.sub_zone ?? '') };
     const priority = Number(group.priority ?? 0);
     const weight = wrappedNumber(group.load_balancing_weight) ?? 1;
+    const lbEndpoints = (group.lb_endpoints ?? []) as ProtoObject[];
+    const healthyEndpoints = lbEndpoints.filter((lbEndpoint) => lbEndpoint.health_status !== 'UNHEALTHY').length;
     return {
       label: localityLabel(plain),
       locality: plain,
       priority,
       weight,
       shareOfPriority: round((100 * weight) / (weightOfPriority.get(priority) ?? weight)),
-      endpoints: ((group.lb_endpoints ?? []) as unknown[]).length,
-      health: outlierDetection ? `${NO_HEALTH_SIGNAL} from the control plane; outlier detection in the client` : NO_HEALTH_SIGNAL,
+      endpoints: lbEndpoints.length,
+      healthyEndpoints,
+      health: healthSource === NO_HEALTH_SIGNAL ? healthSource : `${healthyEndpoints} of ${lbEndpoints.length} healthy; ${healthSource}`,
     };
   });
 }
@@ -161,11 +181,11 @@ function nextMovesOf(localities: readonly LocalityExplanation[], factor: number)
 function warningsOf(explanation: Explanation): string[] {
   const warnings: string[] = [];
   const priorities = new Set(explanation.localities.map((locality) => locality.priority));
-  if (priorities.size > 1 && !explanation.outlierDetection) {
+  if (priorities.size > 1 && !explanation.outlierDetection && explanation.healthCheck === undefined) {
     warnings.push(
-      'Failover has no health signal behind it: the control plane marks every endpoint HEALTHY and the cluster sets no outlier ' +
-        'detection, so Envoy keeps sending traffic to failed endpoints of priority 0 and never fails over. gRPC clients still fail ' +
-        'over when connections fail.',
+      'Failover has no health signal behind it: the policy sets no healthCheck, so the control plane marks every endpoint HEALTHY, ' +
+        'and the cluster sets no outlier detection, so Envoy keeps sending traffic to failed endpoints of priority 0 and never ' +
+        'fails over. gRPC clients still fail over when connections fail.',
     );
   }
   const spillPoint = percentOfFactor(explanation.overprovisioningFactor);
