@@ -35,8 +35,8 @@ Options:
   --config PATH            YAML file or folder of YAML files to serve (required; repeat for several)
   --xds-address HOST:PORT  Address the xDS gRPC server listens on (default ${SERVE_DEFAULTS.xdsAddress})
   --admin-address HOST:PORT
-                           Address of the admin HTTP server: /healthz, /readyz, /metrics,
-                           /debug/sync, /debug/config (default ${SERVE_DEFAULTS.adminAddress})
+                           Address of the admin HTTP server: health, readiness, metrics, debug
+                           views and the policy API (default ${SERVE_DEFAULTS.adminAddress})
   --log-level LEVEL        fatal, error, warn, info, debug, trace or silent (default ${SERVE_DEFAULTS.logLevel})
   --debounce-ms N          Quiet period after a change before proxies are updated, in
                            milliseconds (default ${SERVE_DEFAULTS.debounceMs})
