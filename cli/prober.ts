@@ -19,6 +19,9 @@ Options:
   --probe-address HOST:PORT
                            Address on which other probers connect to measure round-trip times;
                            port 0 picks a free port (default: not measured)
+  --probe-advertise HOST:PORT
+                           Address sent to other probers in place of --probe-address, when they
+                           reach it through NAT or a TCP proxy (default: the probe address)
   --log-level LEVEL        fatal, error, warn, info, debug, trace or silent (default info)
   -h, --help               Print this help`;
 
@@ -41,6 +44,7 @@ export async function runProberCommand(args: string[]): Promise<number> {
         'control-plane': { type: 'string' },
         id: { type: 'string' },
         'probe-address': { type: 'string' },
+        'probe-advertise': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -68,6 +72,7 @@ export async function runProberCommand(args: string[]): Promise<number> {
     locality,
     controlPlane,
     probeListen: values['probe-address'] as string | undefined,
+    probeAdvertise: values['probe-advertise'] as string | undefined,
     logger,
   });
   try {

@@ -6,9 +6,18 @@ import * as protobuf from 'protobufjs';
 
 /** Check of one endpoint: the protocol-independent part of an HDS `HealthCheck`. */
 export type CheckSpec =
-  | { kind: 'tcp' }
+  | { kind: 'tcp'; payload?: TcpPayload }
   | { kind: 'http'; tls: boolean; path: string; host?: string; expectedStatuses: readonly StatusRange[] }
   | { kind: 'grpc'; serviceName: string; authority?: string };
+
+/**
+ * Bytes that a TCP check sends once connected, and the blocks it expects back in order, as in
+ * Envoy's `TcpHealthCheck.send` and `receive`.
+ */
+export interface TcpPayload {
+  send: Buffer;
+  receive: readonly Buffer[];
+}
 
 /** HTTP statuses from `start` (inclusive) to `end` (exclusive), as in Envoy's `Int64Range`. */
 export interface StatusRange {
@@ -21,6 +30,11 @@ export interface CheckResult {
   ok: boolean;
   /** Time from the start of the check to its outcome, in milliseconds. */
   durationMs: number;
+  /**
+   * Time from sending a TCP check's payload to receiving the expected blocks, in milliseconds:
+   * one round trip after the connection is open. Set only for passed TCP checks with a payload.
+   */
+  exchangeMs?: number;
   /** Reason of a failed check, for logs. */
   reason?: string;
 }
@@ -55,9 +69,14 @@ export async function runCheck(spec: CheckSpec, host: string, port: number, time
   const finish = (ok: boolean, reason?: string): CheckResult => ({ ok, durationMs: performance.now() - started, reason });
   try {
     switch (spec.kind) {
-      case 'tcp':
-        await connectTcp(host, port, timeoutMs);
-        return finish(true);
+      case 'tcp': {
+        if (spec.payload === undefined) {
+          await connectTcp(host, port, timeoutMs);
+          return finish(true);
+        }
+        const exchangeMs = await exchangeTcp(host, port, timeoutMs, spec.payload);
+        return { ...finish(true), exchangeMs };
+      }
       case 'http': {
         const status = await getHttpStatus(spec, host, port, timeoutMs);
         const expected = spec.expectedStatuses.some((range) => status >= range.start && status < range.end);
@@ -84,6 +103,44 @@ export function connectTcp(host: string, port: number, timeoutMs: number): Promi
     });
     socket.once('error', reject);
   });
+}
+
+/**
+ * Opens a TCP connection, sends `payload.send` and reads until every `payload.receive` block has
+ * arrived, each after the one before it. Resolves with the time from sending to the last block,
+ * in milliseconds; `timeoutMs` bounds the whole exchange.
+ */
+export function exchangeTcp(host: string, port: number, timeoutMs: number, payload: TcpPayload): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    let received = Buffer.alloc(0);
+    let sentAt = 0;
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`TCP check timed out after ${timeoutMs} ms`)));
+    socket.once('connect', () => {
+      sentAt = performance.now();
+      socket.write(payload.send);
+    });
+    socket.on('data', (data: Buffer) => {
+      received = Buffer.concat([received, data]);
+      if (!containsInOrder(received, payload.receive)) return;
+      const exchangeMs = performance.now() - sentAt;
+      socket.destroy();
+      resolve(exchangeMs);
+    });
+    socket.once('end', () => socket.destroy(new Error('connection closed before the expected response arrived')));
+    socket.once('error', reject);
+  });
+}
+
+/** Returns true when every block occurs in `data`, each after the end of the one before. */
+function containsInOrder(data: Buffer, blocks: readonly Buffer[]): boolean {
+  let from = 0;
+  for (const block of blocks) {
+    const at = data.indexOf(block, from);
+    if (at < 0) return false;
+    from = at + block.length;
+  }
+  return true;
 }
 
 function getHttpStatus(spec: Extract<CheckSpec, { kind: 'http' }>, host: string, port: number, timeoutMs: number): Promise<number> {

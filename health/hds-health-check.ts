@@ -1,5 +1,5 @@
 import type { HealthCheckPolicy } from '../policy';
-import type { CheckSpec, StatusRange } from './checks';
+import type { CheckSpec, StatusRange, TcpPayload } from './checks';
 import { durationOf, millisOf, type PlainMessage } from './hds-wire';
 
 /** Key of `HealthCheck.transport_socket_match_criteria` that makes Meridian probers use TLS. */
@@ -68,8 +68,11 @@ export function readHealthCheck(message: PlainMessage): ProbeSettings | string {
   };
 
   if (message.tcp_health_check) {
-    if (message.tcp_health_check.send) return 'tcp health check with a send payload';
-    return { ...timing, check: { kind: 'tcp' } };
+    const tcp = message.tcp_health_check;
+    if (tcp.send === undefined && (tcp.receive ?? []).length === 0) return { ...timing, check: { kind: 'tcp' } };
+    const payload = readTcpPayload(tcp);
+    if (typeof payload === 'string') return payload;
+    return { ...timing, check: { kind: 'tcp', payload } };
   }
   if (message.grpc_health_check) {
     const grpc = message.grpc_health_check;
@@ -95,4 +98,28 @@ export function readHealthCheck(message: PlainMessage): ProbeSettings | string {
     };
   }
   return 'health check of an unsupported kind (only tcp, http and grpc are run)';
+}
+
+/** Reads `TcpHealthCheck.send` and `receive`; returns a message naming the invalid payload. */
+function readTcpPayload(tcp: PlainMessage): TcpPayload | string {
+  if (tcp.send === undefined) return 'tcp health check with receive payloads but no send payload';
+  const send = bytesOfPayload(tcp.send);
+  if (send === undefined) return `tcp health check with an invalid send payload ${JSON.stringify(tcp.send)}: expected hex text or binary`;
+  const receive: Buffer[] = [];
+  for (const block of tcp.receive ?? []) {
+    const bytes = bytesOfPayload(block);
+    if (bytes === undefined) return `tcp health check with an invalid receive payload ${JSON.stringify(block)}: expected hex text or binary`;
+    receive.push(bytes);
+  }
+  return { send, receive };
+}
+
+/** Returns the bytes of an `envoy.config.core.v3.HealthCheck.Payload`: hex `text` or `binary`. */
+function bytesOfPayload(payload: PlainMessage): Buffer | undefined {
+  if (typeof payload?.text === 'string') {
+    if (payload.text.length === 0 || !/^(?:[0-9a-fA-F]{2})+$/.test(payload.text)) return undefined;
+    return Buffer.from(payload.text, 'hex');
+  }
+  if (payload?.binary instanceof Uint8Array && payload.binary.length > 0) return Buffer.from(payload.binary);
+  return undefined;
 }

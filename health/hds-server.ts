@@ -4,7 +4,7 @@ import type { Locality } from '../discovery';
 import type { EndpointReport, HealthAggregator } from './aggregator';
 import { assignEndpoints, DEFAULT_REMOTE_PROBERS, type AssignedTarget, type HealthTarget, type ProberInfo } from './assignment';
 import { buildHealthCheck } from './hds-health-check';
-import { durationOf, fetchHealthCheckMethod, PROBE_ADDRESS_KEY, PROBERS_CLUSTER, RTT_KEY, streamHealthCheckMethod, type PlainMessage } from './hds-wire';
+import { durationOf, fetchHealthCheckMethod, PROBE_ADDRESS_KEY, PROBERS_CLUSTER, RTT_KEY, RTT_PAYLOAD_HEX, streamHealthCheckMethod, type PlainMessage } from './hds-wire';
 import type { LatencyMatrix } from './latency';
 
 export interface HdsServerOptions {
@@ -182,7 +182,7 @@ export class HdsServer {
             interval: durationOf(interval),
             unhealthy_threshold: { value: 1 },
             healthy_threshold: { value: 1 },
-            tcp_health_check: {},
+            tcp_health_check: { send: { text: RTT_PAYLOAD_HEX }, receive: [{ text: RTT_PAYLOAD_HEX }] },
           },
         ],
         locality_endpoints: groupByLocality(peers.map((peer) => ({ address: peer.probeAddress!.host, port: peer.probeAddress!.port, locality: peer.locality }))),

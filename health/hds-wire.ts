@@ -17,6 +17,12 @@ export const PROBE_ADDRESS_KEY = 'meridian.io/probe-address';
 /** Node metadata key under which a prober sends its round-trip times: `{ "HOST:PORT": ms }`. */
 export const RTT_KEY = 'meridian.io/rtt-ms';
 
+/**
+ * Payload, as hex text, of the TCP check of the probers cluster: a prober sends it, the peer's
+ * probe listener echoes it, and the time to the echo is one round trip. ASCII "rtt".
+ */
+export const RTT_PAYLOAD_HEX = '727474';
+
 /** A protobufjs plain object with proto field names. */
 export type PlainMessage = Record<string, any>;
 

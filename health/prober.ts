@@ -17,6 +17,11 @@ export interface ProberOptions {
    * round-trip times with them. Undefined measures nothing toward this prober.
    */
   probeListen?: string;
+  /**
+   * `HOST:PORT` that the control plane sends to other probers as this prober's probe address,
+   * when they reach the listener through NAT or a TCP proxy. Default: the listen address.
+   */
+  probeAdvertise?: string;
   logger: Logger;
   /** Maximum wait before reconnecting to the control plane, in milliseconds. Default 5000. */
   maxReconnectDelayMs?: number;
@@ -27,7 +32,10 @@ type Status = 'HEALTHY' | 'UNHEALTHY';
 /** Checks one endpoint on its own timer and keeps its settled status. */
 class CheckLoop {
   status?: Status;
-  /** Duration of the last successful check, in milliseconds. */
+  /**
+   * Round-trip time of the last successful check, in milliseconds: the payload exchange when the
+   * check has a payload, otherwise the whole check.
+   */
   lastSuccessMs?: number;
   private successes = 0;
   private failures = 0;
@@ -59,7 +67,7 @@ class CheckLoop {
     if (result.ok) {
       this.successes++;
       this.failures = 0;
-      this.lastSuccessMs = result.durationMs;
+      this.lastSuccessMs = result.exchangeMs ?? result.durationMs;
       // The first result settles the status at once; later flips need the threshold.
       if (this.status === undefined || (this.status === 'UNHEALTHY' && this.successes >= this.settings.healthyThreshold)) this.status = 'HEALTHY';
     } else {
@@ -95,6 +103,7 @@ export class Prober {
   /** Starts the probe listener, when configured, and connects to the control plane. */
   async start(): Promise<void> {
     if (this.options.probeListen !== undefined) this.advertised = await this.listen(this.options.probeListen);
+    if (this.options.probeAdvertise !== undefined) this.advertised = parseHostPort(this.options.probeAdvertise, 'probe advertise address').text;
     this.client = new grpc.Client(this.options.controlPlane, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
     this.connect();
   }
@@ -111,20 +120,32 @@ export class Prober {
     this.listener?.close();
   }
 
+  /** `HOST:PORT` on which the probe listener accepts connections; undefined without one. */
+  probeListenAddress(): string | undefined {
+    const address = this.listener?.address();
+    if (address === null || address === undefined || typeof address === 'string') return undefined;
+    return address.family === 'IPv6' ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
+  }
+
   /** Endpoints under check, as `CLUSTER|HOST:PORT`, for tests and logs. */
   assignedKeys(): string[] {
     return [...this.loops.keys()].sort();
   }
 
+  /** Listens for peers' round-trip checks, echoing what they send (`RTT_PAYLOAD_HEX`). */
   private listen(address: string): Promise<string> {
-    const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(address);
-    if (!match) throw new Error(`invalid probe address "${address}": expected HOST:PORT, for example 127.0.0.1:0`);
-    const host = match[1] ?? match[2];
-    const server = net.createServer((socket) => socket.destroy());
+    const { host, port } = parseHostPort(address, 'probe address');
+    const server = net.createServer((socket) => {
+      socket.setTimeout(5000, () => socket.destroy());
+      socket.on('data', (data) => socket.write(data));
+      socket.on('end', () => socket.end());
+      // A peer closes the connection once it has the echo, which can reset it here.
+      socket.on('error', () => socket.destroy());
+    });
     this.listener = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(Number(match[3]), host, () => {
+      server.listen(port, host, () => {
         const port = (server.address() as net.AddressInfo).port;
         resolve(host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
       });
@@ -237,4 +258,11 @@ export class Prober {
       call.write({ health_check_request: { node: this.node({ [RTT_KEY]: structValueOf(rtts) }) } });
     }
   }
+}
+
+/** Parses `HOST:PORT` or `[IPV6]:PORT`; throws an error that names the option and the value. */
+function parseHostPort(address: string, option: string): { host: string; port: number; text: string } {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(address);
+  if (!match) throw new Error(`invalid ${option} "${address}": expected HOST:PORT, for example 127.0.0.1:0`);
+  return { host: match[1] ?? match[2], port: Number(match[3]), text: address };
 }

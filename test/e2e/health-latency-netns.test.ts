@@ -6,10 +6,11 @@ import { after, before, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import pino from 'pino';
 import { startMeridian, type RunningMeridian } from '../../controller';
-import { messageNameOf, messageType, TYPE_URL } from '../../xds';
-import { RawXdsStream, type DiscoveryResponse } from '../helpers/ads-client';
+import { TYPE_URL } from '../../xds';
+import { RawXdsStream } from '../helpers/ads-client';
 import { eventually } from '../helpers/backends';
 import { NamespaceLab, netnsSkipReason } from '../helpers/netns';
+import { RegionOrderReader, regionsByPriority } from '../helpers/region-order';
 
 /**
  * One prober per region (r1, r2, r3), each in a network namespace of its own on 10.213.78.0/24.
@@ -56,29 +57,7 @@ let folder: string;
 let meridian: RunningMeridian;
 let hdsServer: grpc.Server;
 let stream: RawXdsStream;
-let latest: DiscoveryResponse | undefined;
-
-/** Regions of a ClusterLoadAssignment in priority order. */
-function regionsByPriority(response: DiscoveryResponse): string[] {
-  const type = messageType(messageNameOf(response.type_url));
-  const [assignment] = response.resources.map((resource) => type.toObject(type.decode(resource.value), { defaults: false }) as any);
-  return assignment.endpoints
-    .slice()
-    .sort((a: any, b: any) => (a.priority ?? 0) - (b.priority ?? 0))
-    .map((group: any) => group.locality.region);
-}
-
-/** Reads responses, ACKing each, until the client's region order is `expected`; returns the wait. */
-async function waitForOrder(expected: string[], timeoutMs: number): Promise<number> {
-  const started = performance.now();
-  while (latest === undefined || JSON.stringify(regionsByPriority(latest)) !== JSON.stringify(expected)) {
-    const left = timeoutMs - (performance.now() - started);
-    if (left <= 0) throw new Error(`region order stayed ${JSON.stringify(latest && regionsByPriority(latest))}, expected ${JSON.stringify(expected)}`);
-    latest = await stream.next(left);
-    stream.send({ type_url: latest.type_url, version_info: latest.version_info, response_nonce: latest.nonce, resource_names: ['echo.test'] });
-  }
-  return performance.now() - started;
-}
+let reader: RegionOrderReader;
 
 function rttMs(from: string, to: string): number | undefined {
   return meridian.health.latency.regionRttMs(from, to);
@@ -116,6 +95,7 @@ before(async () => {
     ]);
   }
   stream = new RawXdsStream(`127.0.0.1:${meridian.xdsPort}`);
+  reader = new RegionOrderReader(stream, 'echo.test');
   stream.send({ node: CLIENT, type_url: TYPE_URL.clusterLoadAssignment, resource_names: ['echo.test'] });
 });
 
@@ -131,11 +111,11 @@ test('latency order follows measured delay', { skip: skipReason }, async () => {
   await eventually(() => meridian.health.hds.probers().length === 3, 15_000);
   await eventually(() => (rttMs('r1', 'r3') ?? 0) > 20, 15_000);
   assert.deepEqual(meridian.health.latency.regionOrder('r1'), ['r2', 'r3']);
-  await waitForOrder(['r1', 'r2', 'r3'], 10_000);
+  await reader.waitFor(['r1', 'r2', 'r3'], 10_000);
 
   // r2 moves far away: the measured order flips, and so do the client's priorities.
   lab.setDelay('p2', 60);
-  const flipMs = await waitForOrder(['r1', 'r3', 'r2'], 15_000);
+  const flipMs = await reader.waitFor(['r1', 'r3', 'r2'], 15_000);
   assert.deepEqual(meridian.health.latency.regionOrder('r1'), ['r3', 'r2']);
   assert.ok(rttMs('r1', 'r2')! > rttMs('r1', 'r3')!);
 
@@ -146,10 +126,10 @@ test('latency order follows measured delay', { skip: skipReason }, async () => {
   const during = await stream.collectFor(1000);
   for (const response of during) assert.deepEqual(regionsByPriority(response), ['r1', 'r3', 'r2']);
   assert.deepEqual(meridian.health.latency.regionOrder('r1'), ['r3', 'r2']);
-  assert.deepEqual(regionsByPriority(latest!), ['r1', 'r3', 'r2']);
+  assert.deepEqual(regionsByPriority(reader.latest!), ['r1', 'r3', 'r2']);
 
   // r2 comes much nearer: past the margin, the order flips back.
   lab.setDelay('p2', 0);
-  const flipBackMs = await waitForOrder(['r1', 'r2', 'r3'], 15_000);
+  const flipBackMs = await reader.waitFor(['r1', 'r2', 'r3'], 15_000);
   process.stdout.write(`latency-ordered failover: flip ${Math.round(flipMs)} ms, flip back ${Math.round(flipBackMs)} ms after the delay change\n`);
 });

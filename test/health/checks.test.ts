@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,4 +127,29 @@ test('http check fails on closed port', async () => {
   const result = await runCheck(httpCheck(false, '/ok'), '127.0.0.1', port, TIMEOUT_MS);
   assert.equal(result.ok, false);
   assert.match(result.reason!, /ECONNREFUSED/);
+});
+
+test('tcp check with payload measures the exchange', async () => {
+  // A server that answers "rtt" with two chunks, 30 ms apart, after some noise.
+  const server = net.createServer((socket) => {
+    socket.once('data', () => {
+      socket.write('xx-r');
+      setTimeout(() => socket.end('tt'), 30);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  try {
+    const spec: CheckSpec = { kind: 'tcp', payload: { send: Buffer.from('rtt'), receive: [Buffer.from('r'), Buffer.from('tt')] } };
+    const passed = await runCheck(spec, '127.0.0.1', port, 1000);
+    assert.equal(passed.ok, true, passed.reason);
+    assert.ok(passed.exchangeMs !== undefined && passed.exchangeMs >= 25, `exchange took ${passed.exchangeMs} ms`);
+
+    const wrong: CheckSpec = { kind: 'tcp', payload: { send: Buffer.from('rtt'), receive: [Buffer.from('tt'), Buffer.from('r')] } };
+    const failed = await runCheck(wrong, '127.0.0.1', port, 1000);
+    assert.equal(failed.ok, false);
+    assert.equal(failed.reason, 'connection closed before the expected response arrived');
+  } finally {
+    server.close();
+  }
 });

@@ -39,3 +39,24 @@ test('health check: unsupported kind is named', () => {
   const result = readHealthCheck({ timeout: { seconds: 1 }, interval: { seconds: 1 }, redis_health_check: {} });
   assert.equal(result, 'health check of an unsupported kind (only tcp, http and grpc are run)');
 });
+
+test('health check: tcp payloads are read', () => {
+  const timing = { timeout: { seconds: 1 }, interval: { seconds: 1 } };
+  const result = readHealthCheck({ ...timing, tcp_health_check: { send: { text: '727474' }, receive: [{ text: '72' }, { binary: Buffer.from('tt') }] } });
+  assert.deepEqual((result as Exclude<typeof result, string>).check, {
+    kind: 'tcp',
+    payload: { send: Buffer.from('rtt'), receive: [Buffer.from('r'), Buffer.from('tt')] },
+  });
+});
+
+test('health check: invalid tcp payloads are named', () => {
+  const timing = { timeout: { seconds: 1 }, interval: { seconds: 1 } };
+  assert.equal(
+    readHealthCheck({ ...timing, tcp_health_check: { send: { text: 'xyz' } } }),
+    'tcp health check with an invalid send payload {"text":"xyz"}: expected hex text or binary',
+  );
+  assert.equal(
+    readHealthCheck({ ...timing, tcp_health_check: { receive: [{ text: '72' }] } }),
+    'tcp health check with receive payloads but no send payload',
+  );
+});
