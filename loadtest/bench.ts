@@ -165,8 +165,11 @@ async function main(): Promise<number> {
     if (!only.has(name)) return;
     const started = Date.now();
     process.stdout.write(`running ${name}...\n`);
+    const before = results.length;
     const result = await scenario();
     results.push(result);
+    // Print each scenario's lines as it ends, so a long run shows its progress.
+    process.stdout.write(formatReport(results.slice(before)));
     process.stdout.write(`${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   };
 
