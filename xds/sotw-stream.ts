@@ -2,7 +2,14 @@ import type { StreamInfo } from './hooks';
 import type { TypeUrl } from './protos';
 import { versionOfResources, type EncodedResource, type TypeSnapshot } from './snapshot';
 import { WILDCARD_TYPES, XdsStream, type KnownResource, type StreamContext, type TypeState, type XdsCall } from './stream-base';
-import { encodeDiscoveryResponse, type DiscoveryRequest } from './wire';
+import { appendNonce, encodeDiscoveryResponse, type DiscoveryRequest } from './wire';
+
+/**
+ * Responses encoded without their nonce, by type snapshot and subscription. Every stream of a
+ * group shares its snapshot objects, so a push encodes each distinct response once and each
+ * stream only appends its nonce. Entries go with their snapshot.
+ */
+const sharedResponses = new WeakMap<TypeSnapshot, Map<string, Buffer>>();
 
 export { StreamError } from './stream-base';
 
@@ -73,18 +80,35 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
       return;
     }
 
-    const resources = [...view.values()];
+    const resources = exact ? [...view.values()].sort(byName) : [...view.values()];
     state.sentVersion = version;
     state.sentNamesKey = namesKey;
-    this.sendResponse(state, view, version, resources, (nonce) =>
-      encodeDiscoveryResponse(state.typeUrl, version, nonce, resources as EncodedResource[]),
-    );
+    this.sendResponse(state, view, version, resources, (nonce) => {
+      if (!exact) return encodeDiscoveryResponse(state.typeUrl, version, nonce, resources as EncodedResource[]);
+      // An exact view is a function of the snapshot and the subscription alone, so other streams
+      // of the group send the same bytes but for the nonce.
+      let byNames = sharedResponses.get(typeSnapshot);
+      if (!byNames) {
+        byNames = new Map();
+        sharedResponses.set(typeSnapshot, byNames);
+      }
+      let shared = byNames.get(namesKey);
+      if (!shared) {
+        shared = encodeDiscoveryResponse(state.typeUrl, version, '', resources as EncodedResource[]);
+        byNames.set(namesKey, shared);
+      }
+      return appendNonce(shared, nonce);
+    });
   }
 
   private updateSubscription(state: SotwTypeState, names: readonly string[]): void {
     state.wildcard = names.includes('*') || (names.length === 0 && WILDCARD_TYPES.has(state.typeUrl));
     state.names = new Set(names.filter((name) => name !== '*'));
   }
+}
+
+function byName(a: KnownResource, b: KnownResource): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
 /** True when two views hold the same names at the same versions. */

@@ -86,10 +86,26 @@ export function encodeDiscoveryResponse(
   const message = type.create({
     version_info: version,
     type_url: typeUrl,
-    nonce,
+    // An empty nonce is left out, so that appendNonce can add the stream's own.
+    ...(nonce === '' ? {} : { nonce }),
     resources: [...resources].map((resource) => ({ type_url: resource.typeUrl, value: resource.body })),
   });
   return Buffer.from(type.encode(message).finish());
+}
+
+/** Field number of `DiscoveryResponse.nonce` (envoy/service/discovery/v3/discovery.proto). */
+const NONCE_FIELD = 5;
+
+/**
+ * Appends a `nonce` field to a DiscoveryResponse encoded without one. Protobuf decoders accept
+ * fields in any order, so a response that many streams share is encoded once and each stream
+ * adds only its own nonce.
+ */
+export function appendNonce(encodedWithoutNonce: Uint8Array, nonce: string): Buffer {
+  const writer = protobuf.Writer.create();
+  writer.uint32((NONCE_FIELD << 3) | 2).string(nonce);
+  const field = writer.finish();
+  return Buffer.concat([encodedWithoutNonce, field]);
 }
 
 function plainValue(value: RawValue): unknown {
