@@ -33,4 +33,4 @@ export { API_VERSION, DocumentSet, KindRegistry } from './kinds';
 export { checkDnsName, DNS_NAME_SCHEMA } from './names';
 export { editDistance, closestMatch, didYouMean, listKnown } from './suggest';
 export type { ConfigWatcherOptions, ReloadListener } from './watcher';
-export { ConfigWatcher, DEFAULT_DEBOUNCE_MS } from './watcher';
+export { ConfigWatcher, DEFAULT_DEBOUNCE_MS, DEFAULT_MAX_DELAY_MS } from './watcher';

@@ -6,10 +6,18 @@ import { loadDocuments, type LoadedDocuments } from './documents';
 /** Default quiet time after the last file event before the paths are read again. */
 export const DEFAULT_DEBOUNCE_MS = 100;
 
+/** Default maximum time from the first event of a burst to its reload, while events keep coming. */
+export const DEFAULT_MAX_DELAY_MS = 1000;
+
 /** Options of `ConfigWatcher`. */
 export interface ConfigWatcherOptions {
   /** Quiet time after the last file event before reloading, in milliseconds. Default 100. */
   debounceMs?: number;
+  /**
+   * Maximum time from the first file event of a burst to its reload, in milliseconds, so that a
+   * file written without pause is still reloaded. Default 1000, and never less than `debounceMs`.
+   */
+  maxDelayMs?: number;
   logger: Logger;
 }
 
@@ -22,7 +30,9 @@ export type ReloadListener = (loaded: LoadedDocuments) => void | Promise<void>;
  * Each path's folder is watched rather than the file itself, because editors save by writing a
  * new file and renaming it over the old one, which ends a watch on the old file. For a folder,
  * only events on `.yaml` and `.yml` names count, so editors' swap and backup files do not
- * trigger reloads. Reloads never overlap: events during a reload schedule one more after it.
+ * trigger reloads. A burst of events is reloaded once it has been quiet for `debounceMs`, or
+ * `maxDelayMs` after its first event if it never goes quiet. Reloads never overlap: events during
+ * a reload schedule one more after it.
  *
  * NOTE: a watched folder that is itself deleted or renamed is not watched again. The watch error
  * is logged, and the last reloaded set stays in force.
@@ -30,7 +40,10 @@ export type ReloadListener = (loaded: LoadedDocuments) => void | Promise<void>;
 export class ConfigWatcher {
   private readonly watchers: fs.FSWatcher[] = [];
   private readonly debounceMs: number;
+  private readonly maxDelayMs: number;
   private timer: NodeJS.Timeout | undefined;
+  /** Time of the first event not yet reloaded. */
+  private burstStartedAt: number | undefined;
   private reloading: Promise<void> | undefined;
   private pending = false;
   private closed = false;
@@ -43,6 +56,10 @@ export class ConfigWatcher {
     this.debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
     if (!Number.isFinite(this.debounceMs) || this.debounceMs < 0) {
       throw new Error(`debounceMs must be a number of milliseconds of 0 or more, got ${this.debounceMs}`);
+    }
+    this.maxDelayMs = Math.max(this.debounceMs, options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS);
+    if (!Number.isFinite(this.maxDelayMs)) {
+      throw new Error(`maxDelayMs must be a number of milliseconds, got ${options.maxDelayMs}`);
     }
   }
 
@@ -71,8 +88,14 @@ export class ConfigWatcher {
 
   private schedule(): void {
     if (this.closed) return;
+    const now = Date.now();
+    this.burstStartedAt ??= now;
+    const wait = Math.max(0, Math.min(this.debounceMs, this.burstStartedAt + this.maxDelayMs - now));
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.reload(), this.debounceMs);
+    this.timer = setTimeout(() => {
+      this.burstStartedAt = undefined;
+      this.reload();
+    }, wait);
   }
 
   private reload(): void {
