@@ -108,7 +108,8 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
 }
 
 function byName(a: KnownResource, b: KnownResource): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  if (a.name === b.name) return 0;
+  return a.name < b.name ? -1 : 1;
 }
 
 /** True when two views hold the same names at the same versions. */

@@ -6,7 +6,7 @@ import { RawXdsStream } from '../helpers/ads-client';
 
 const NODE = { id: 'sidecar', cluster: 'shop', locality: { region: 'r1', zone: 'r1-a' } };
 
-/** A snapshot with one ClusterLoadAssignment of `endpoints` endpoints, stamped with `generation`. */
+/** Builds a snapshot with one ClusterLoadAssignment of `endpoints` endpoints, stamped with `generation`. */
 function assignmentSnapshot(generation: number, endpoints = 2000) {
   const assignment = encodeResource(TYPE_URL.clusterLoadAssignment, 'big', {
     cluster_name: 'big',
@@ -85,7 +85,7 @@ test('slow proxy gets only the latest version', async () => {
     for (let generation = 1; generation <= generations; generation++) {
       cache.setSnapshot('all', assignmentSnapshot(generation));
       lastVersion = cache.getSnapshot('all')!.types.get(TYPE_URL.clusterLoadAssignment)!.version;
-      // The fast proxy ACKs every response and so sees every version, slow proxy or not.
+      // The fast proxy ACKs every response and so receives every version, slow proxy or not.
       fastLatest = await fast.next(5000);
       fast.send({ type_url: TYPE_URL.clusterLoadAssignment, version_info: fastLatest.version_info, response_nonce: fastLatest.nonce, resource_names: ['big'] });
     }
