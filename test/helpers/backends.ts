@@ -52,6 +52,30 @@ export class EchoBackend {
   }
 }
 
+/** The node a test's proxyless gRPC client announces to the xDS server. */
+export interface XdsClientNode {
+  id: string;
+  locality?: { region: string; zone?: string; sub_zone?: string };
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * Creates a gRPC client of `xds:///TARGET` that resolves through the xDS server at `xdsAddress`.
+ * grpc-js-xds reads its bootstrap from a channel option in place of GRPC_XDS_BOOTSTRAP, so that
+ * clients in one process can sit in different localities, and a local subchannel pool gives each
+ * client its own connections.
+ */
+export function createXdsClient(xdsAddress: string, target: string, node: XdsClientNode): grpc.Client {
+  const bootstrap = {
+    xds_servers: [{ server_uri: xdsAddress, channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] }],
+    node: { id: node.id, cluster: 'test-clients', locality: node.locality ?? {}, metadata: node.metadata ?? {} },
+  };
+  return new grpc.Client(`xds:///${target}`, grpc.credentials.createInsecure(), {
+    'grpc.TEST_ONLY_DO_NOT_USE_IN_PROD.xds_bootstrap_config': JSON.stringify(bootstrap),
+    'grpc.use_local_subchannel_pool': 1,
+  });
+}
+
 /**
  * A proxyless gRPC client that resolves `xds:///TARGET` through a Meridian xDS server.
  * NOTE: @grpc/grpc-js-xds 1.14 leaves a 15-minute priority-deactivation timer running after its
@@ -61,17 +85,8 @@ export class EchoBackend {
 export class XdsEchoClient {
   private readonly client: grpc.Client;
 
-  constructor(xdsAddress: string, target: string, node: { id: string; locality?: { region: string; zone?: string; sub_zone?: string } }) {
-    // grpc-js-xds reads its bootstrap from this channel option in place of GRPC_XDS_BOOTSTRAP, so
-    // that clients in one process can sit in different localities.
-    const bootstrap = {
-      xds_servers: [{ server_uri: xdsAddress, channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] }],
-      node: { id: node.id, cluster: 'test-clients', locality: node.locality ?? {} },
-    };
-    this.client = new grpc.Client(`xds:///${target}`, grpc.credentials.createInsecure(), {
-      'grpc.TEST_ONLY_DO_NOT_USE_IN_PROD.xds_bootstrap_config': JSON.stringify(bootstrap),
-      'grpc.use_local_subchannel_pool': 1,
-    });
+  constructor(xdsAddress: string, target: string, node: XdsClientNode) {
+    this.client = createXdsClient(xdsAddress, target, node);
   }
 
   /** Calls the backend the client picks and returns that backend's name. */

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { createXdsClient } from './backends';
 import type { ClientNode } from './traffic-backends';
 
 const identity = (bytes: Buffer): Buffer => bytes;
@@ -45,14 +46,7 @@ export class XdsRoutedClient {
   private readonly client: grpc.Client;
 
   constructor(xdsAddress: string, target: string, node: ClientNode) {
-    const bootstrap = {
-      xds_servers: [{ server_uri: xdsAddress, channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] }],
-      node: { id: node.id, cluster: 'test-clients', locality: node.locality ?? {}, metadata: node.metadata ?? {} },
-    };
-    this.client = new grpc.Client(`xds:///${target}`, grpc.credentials.createInsecure(), {
-      'grpc.TEST_ONLY_DO_NOT_USE_IN_PROD.xds_bootstrap_config': JSON.stringify(bootstrap),
-      'grpc.use_local_subchannel_pool': 1,
-    });
+    this.client = createXdsClient(xdsAddress, target, node);
   }
 
   /** Calls `path` with `headers` and resolves with the backend's name, or `code N` on failure; never rejects. */

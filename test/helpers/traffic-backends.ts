@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { ECHO_PATH } from './backends';
+import { createXdsClient, ECHO_PATH, type XdsClientNode } from './backends';
 
 const identity = (bytes: Buffer): Buffer => bytes;
 
@@ -64,11 +64,7 @@ export class ScriptedBackend {
 }
 
 /** Node fields of a test client's bootstrap. */
-export interface ClientNode {
-  id: string;
-  locality?: { region: string; zone?: string; sub_zone?: string };
-  metadata?: Record<string, unknown>;
-}
+export type ClientNode = XdsClientNode;
 
 /** The outcome of one call: the backend's name, or the gRPC status code of the failure. */
 export interface CallOutcome {
@@ -83,14 +79,7 @@ export class XdsTrafficClient {
   private readonly client: grpc.Client;
 
   constructor(xdsAddress: string, target: string, node: ClientNode) {
-    const bootstrap = {
-      xds_servers: [{ server_uri: xdsAddress, channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] }],
-      node: { id: node.id, cluster: 'test-clients', locality: node.locality ?? {}, metadata: node.metadata ?? {} },
-    };
-    this.client = new grpc.Client(`xds:///${target}`, grpc.credentials.createInsecure(), {
-      'grpc.TEST_ONLY_DO_NOT_USE_IN_PROD.xds_bootstrap_config': JSON.stringify(bootstrap),
-      'grpc.use_local_subchannel_pool': 1,
-    });
+    this.client = createXdsClient(xdsAddress, target, node);
   }
 
   /** Makes one call; never rejects. */
