@@ -12,7 +12,7 @@ import {
   type Readiness,
 } from '../admin';
 import { Registry, StaticSource, type DiscoverySource } from '../discovery';
-import { buildResources, checkConsistency, createConfigKinds, PolicyStore, type HealthInput } from '../policy';
+import { buildResources, createConfigKinds, PolicyStore, type HealthInput } from '../policy';
 import { PolicyHistory, RevisionStore, SnapshotStore } from '../store';
 import { SnapshotCache, XdsServer, type AdmissionOptions, type TypeUrl } from '../xds';
 import { MeshController, type ResourceBuilder } from './controller';
@@ -53,7 +53,7 @@ export interface MeridianOptions {
   /**
    * Maximum wait for discovery sources to sync, in milliseconds. Until then proxies get the last
    * known good snapshot from `stateDir`, or wait. After it, snapshots are computed from the
-   * sources that have synced, and the log and `/readyz` say so. Default 30000.
+   * sources that have synced, and the log and `/readyz` report it. Default 30000.
    */
   syncTimeoutMs?: number;
   /** Pacing of the first response of new xDS streams. Default: the xDS server's default. */
@@ -75,12 +75,10 @@ export interface RunningMeridian {
   close(): Promise<void>;
 }
 
-/** Returns a builder that computes resources with the policy engine and checks them for dangling references. */
+/** Returns a builder that computes resources with the policy engine and the health decisions. */
 const buildWithPolicyEngine = (health?: HealthInput): ResourceBuilder => (registry, policySet, profile) => {
   const generated = buildResources(registry, policySet.policies, profile, health);
-  const resources = new Map(Object.entries(generated.byTypeUrl) as [TypeUrl, (typeof generated.byTypeUrl)[TypeUrl]][]);
-  const problems = checkConsistency(generated).map((problem) => JSON.stringify(problem));
-  return { resources, problems };
+  return { resources: new Map(Object.entries(generated.byTypeUrl) as [TypeUrl, (typeof generated.byTypeUrl)[TypeUrl]][]) };
 };
 
 /**

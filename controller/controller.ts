@@ -34,14 +34,17 @@ export interface ResourceSource {
   column: number;
 }
 
-/** Computes every resource for one client profile, and the consistency problems of the result. */
+/**
+ * Computes every resource for one client profile. Dangling references need no check here, because
+ * the cache rejects a snapshot that has one and the group keeps its previous snapshot.
+ */
 export type ResourceBuilder = (
   registry: RegistrySnapshot,
   policies: PolicySet,
   profile: ClientProfile,
-) => { resources: ReadonlyMap<TypeUrl, readonly ComputedResource[]>; problems: readonly string[] };
+) => { resources: ReadonlyMap<TypeUrl, readonly ComputedResource[]> };
 
-/** What the controller reads of the health prober mesh: decisions and measured latency change. */
+/** The health prober mesh interface the controller reads: decisions and measured latency change. */
 export interface HealthView {
   onChange(listener: () => void): () => void;
 }
@@ -67,7 +70,7 @@ export interface ControllerOptions {
 
 /**
  * Joins discovery, policy and the xDS cache: computes a snapshot for every group of proxies that
- * asks for one, and recomputes all of them when the registry or the policies change. Nothing is
+ * requests one, and recomputes all of them when the registry or the policies change. Nothing is
  * published before every discovery source has synced, so no proxy is sent a partial endpoint list.
  */
 export class MeshController {
@@ -157,11 +160,7 @@ export class MeshController {
     const profile = profileOfGroupKey(group);
     const cause = `registry=${registrySnapshot.revision} policy=${policySet.revision}`;
     try {
-      const { resources, problems } = build(registrySnapshot, policySet, profile);
-      if (problems.length > 0) {
-        this.log.error({ group, cause, problems }, 'inconsistent resources not published');
-        return;
-      }
+      const { resources } = build(registrySnapshot, policySet, profile);
       const byType = new Map<TypeUrl, EncodedResource[]>();
       for (const [typeUrl, list] of resources) byType.set(typeUrl, list.map((resource) => this.encode(typeUrl, resource)));
       cache.setSnapshot(group, buildSnapshot(byType, cause));

@@ -1,4 +1,4 @@
-/** Where an endpoint or a proxy runs, in Envoy's terms. Empty strings mean "not set". */
+/** Location of an endpoint or a proxy, in Envoy's terms. Empty strings mean "not set". */
 export interface Locality {
   region: string;
   zone: string;
@@ -20,7 +20,7 @@ export interface Endpoint {
   labels: Readonly<Record<string, string>>;
 }
 
-/** A service and every endpoint that the registry knows for it. */
+/** A service and every endpoint that the registry has for it. */
 export interface Service {
   /** Registry name, unique across the mesh, for example `checkout.shop`. */
   name: string;

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as net from 'node:net';
 import type { Logger } from 'pino';
 import type { Locality } from '../discovery';
+import { parseHostPort } from '../xds';
 import { runCheck } from './checks';
 import { readHealthCheck, type ProbeSettings } from './hds-health-check';
 import { millisOf, numberValueOf, stringValueOf, structValueOf, PROBE_ADDRESS_KEY, PROBERS_CLUSTER, RTT_KEY, streamHealthCheckMethod, type PlainMessage } from './hds-wire';
@@ -103,7 +104,10 @@ export class Prober {
   /** Starts the probe listener, when configured, and connects to the control plane. */
   async start(): Promise<void> {
     if (this.options.probeListen !== undefined) this.advertised = await this.listen(this.options.probeListen);
-    if (this.options.probeAdvertise !== undefined) this.advertised = parseHostPort(this.options.probeAdvertise, 'probe advertise address').text;
+    if (this.options.probeAdvertise !== undefined) {
+      parseHostPort(this.options.probeAdvertise, 'probe advertise address');
+      this.advertised = this.options.probeAdvertise;
+    }
     this.client = new grpc.Client(this.options.controlPlane, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
     this.connect();
   }
@@ -258,11 +262,4 @@ export class Prober {
       call.write({ health_check_request: { node: this.node({ [RTT_KEY]: structValueOf(rtts) }) } });
     }
   }
-}
-
-/** Parses `HOST:PORT` or `[IPV6]:PORT`; throws an error that names the option and the value. */
-function parseHostPort(address: string, option: string): { host: string; port: number; text: string } {
-  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(address);
-  if (!match) throw new Error(`invalid ${option} "${address}": expected HOST:PORT, for example 127.0.0.1:0`);
-  return { host: match[1] ?? match[2], port: Number(match[3]), text: address };
 }

@@ -35,7 +35,7 @@ export interface LocalityExplanation {
   health: string;
 }
 
-/** What selects overrides besides the locality: node metadata `MERIDIAN_CLUSTER` and `MERIDIAN_GROUP_LABELS`. */
+/** Client properties besides the locality that select overrides: node metadata `MERIDIAN_CLUSTER` and `MERIDIAN_GROUP_LABELS`. */
 export interface ClientGroup {
   cluster?: string;
   labels?: Readonly<Record<string, string>>;

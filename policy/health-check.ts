@@ -25,7 +25,7 @@ export interface HealthCheckPolicy {
   host?: string;
   /** HTTP statuses that pass an `http` or `https` check. Default [200]. */
   expectedStatuses: readonly number[];
-  /** Service name sent in `grpc.health.v1.HealthCheckRequest`; empty asks for the whole server. */
+  /** Service name sent in `grpc.health.v1.HealthCheckRequest`; empty checks the whole server. */
   grpcService: string;
 }
 

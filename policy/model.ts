@@ -1,7 +1,7 @@
 import type { Locality } from '../discovery';
 import type { HealthCheckPolicy } from './health-check';
 
-/** Where a validated value came from in the operator's YAML. */
+/** Position of a validated value in the operator's YAML. */
 export interface SourcePosition {
   file: string;
   /** 1-based. */
@@ -41,7 +41,7 @@ export type FailoverPriorityKey = string;
 
 /** Locality-aware load balancing of one service. */
 export interface LocalityLbPolicy {
-  /** When false, every endpoint gets priority 0 and localities are not told apart ("off"). */
+  /** When false, every endpoint gets priority 0 and localities are not distinguished ("off"). */
   enabled: boolean;
   /** Nearest-first failover order per client region. Empty when `distribute` is used. */
   failover: readonly FailoverRule[];

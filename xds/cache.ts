@@ -8,7 +8,7 @@ export type SnapshotListener = (snapshot: Snapshot) => void;
 export type GroupDemandListener = (group: string, node: NodeInfo) => void;
 
 /**
- * Holds one snapshot per group of proxies and tells the streams of a group when it changes.
+ * Holds one snapshot per group of proxies and notifies the streams of a group when it changes.
  * The xDS server reads configuration only through this class. Proxies that map to the same group
  * share one snapshot, so the cost of a change grows with the number of groups, not of proxies.
  */
@@ -58,7 +58,7 @@ export class SnapshotCache {
     return [...this.snapshots.keys()];
   }
 
-  /** Registers a listener for groups that a proxy asks for while they have no snapshot. */
+  /** Registers a listener for groups that a proxy requests while they have no snapshot. */
   onGroupDemand(listener: GroupDemandListener): () => void {
     this.demandListeners.add(listener);
     return () => this.demandListeners.delete(listener);

@@ -24,7 +24,7 @@ export interface TypeSnapshot {
 /** An immutable set of resources of every type, served to one group of proxies. */
 export interface Snapshot {
   readonly types: ReadonlyMap<TypeUrl, TypeSnapshot>;
-  /** What produced the snapshot (a discovery revision, a policy revision), for logs and traces. */
+  /** Cause of the snapshot (a discovery revision, a policy revision), for logs and traces. */
   readonly cause: string;
 }
 
@@ -50,7 +50,7 @@ export function encodeResource(typeUrl: TypeUrl, name: string, message: object):
  * same set has the same version on every replica and after a restart.
  */
 export function versionOfResources(resources: Iterable<{ readonly name: string; readonly version: string }>): string {
-  const sorted = [...resources].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sorted = [...resources].sort(byCodeUnitName);
   const hash = createHash('sha256');
   for (const resource of sorted) hash.update(resource.name).update('\0').update(resource.version).update('\n');
   return hash.digest('hex').slice(0, 16);
@@ -58,7 +58,7 @@ export function versionOfResources(resources: Iterable<{ readonly name: string; 
 
 /** Builds a type snapshot and derives its version from the resources it contains. */
 export function buildTypeSnapshot(resources: Iterable<EncodedResource>): TypeSnapshot {
-  const sorted = [...resources].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sorted = [...resources].sort(byCodeUnitName);
   const map = new Map<string, EncodedResource>();
   for (const resource of sorted) {
     if (map.has(resource.name)) throw new Error(`duplicate resource name "${resource.name}" for ${resource.typeUrl}`);
@@ -97,4 +97,10 @@ export function checkSnapshot(snapshot: Snapshot): SnapshotProblem[] {
     }
   }
   return problems;
+}
+
+/** Orders resources by name in UTF-16 code unit order, the same on every machine and locale. */
+function byCodeUnitName(a: { name: string }, b: { name: string }): number {
+  if (a.name === b.name) return 0;
+  return a.name < b.name ? -1 : 1;
 }

@@ -20,7 +20,7 @@ interface SotwTypeState extends TypeState {
   /** The client's `version_info` on its latest request: the last version it accepted. */
   clientVersion: string;
   sentVersion?: string;
-  /** The subscription the last response answered, to tell when names changed. */
+  /** The subscription of the last response, to detect when names change. */
   sentNamesKey?: string;
 }
 
@@ -71,8 +71,8 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
     // An exact view carries the type's snapshot version, so proxies of a group agree on it.
     const version = exact ? typeSnapshot.version : versionOfResources(view.values());
     if (state.sentVersion === undefined && state.clientVersion === version && version !== '') {
-      // A reconnecting client that already holds this version needs nothing. Versions are content
-      // hashes, so this holds across restarts and replicas.
+      // A reconnecting client that already has this version needs nothing. Versions are content
+      // hashes, so this is true across restarts and replicas.
       state.sentVersion = version;
       state.sentNamesKey = namesKey;
       state.view = view;

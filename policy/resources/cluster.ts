@@ -51,7 +51,7 @@ export function buildCluster(service: Service, kind: ClientKind, policy?: Cluste
   if (policy?.circuitBreakers !== undefined) cluster.circuit_breakers = buildCircuitBreakers(policy.circuitBreakers);
   if (policy?.outlierDetection !== undefined) cluster.outlier_detection = buildOutlierDetection(policy.outlierDetection);
 
-  // Envoy speaks HTTP/1.1 to upstreams unless told otherwise, and gRPC needs HTTP/2.
+  // Envoy speaks HTTP/1.1 to upstreams unless configured otherwise, and gRPC needs HTTP/2.
   // Proxyless gRPC clients always use HTTP/2, so they are not sent the option.
   if (kind === 'envoy' && service.protocol === 'grpc') {
     cluster.typed_extension_protocol_options = {

@@ -33,7 +33,7 @@ function countingBuilder(): { build: ResourceBuilder; calls: string[] } {
   const build: ResourceBuilder = (registry, _policies, profile) => {
     calls.push(profile.locality?.zone ?? '');
     const name = `cluster-${profile.locality?.zone}-${registry.revision}`;
-    return { resources: new Map([[TYPE_URL.cluster, [{ name, message: { name } }]]]), problems: [] };
+    return { resources: new Map([[TYPE_URL.cluster, [{ name, message: { name } }]]]) };
   };
   return { build, calls };
 }

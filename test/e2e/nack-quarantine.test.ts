@@ -51,7 +51,7 @@ const buildWithLeastRequestForGrpc: ResourceBuilder = (registry, policySet, prof
       if (policy?.loadBalancer.algorithm === 'leastRequest') cluster.message.lb_policy = 'LEAST_REQUEST';
     }
   }
-  return { resources: new Map(Object.entries(generated.byTypeUrl) as [TypeUrl, (typeof generated.byTypeUrl)[TypeUrl]][]), problems: [] };
+  return { resources: new Map(Object.entries(generated.byTypeUrl) as [TypeUrl, (typeof generated.byTypeUrl)[TypeUrl]][]) };
 };
 
 let folder: string;

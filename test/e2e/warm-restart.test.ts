@@ -156,7 +156,7 @@ test('restart serves last known good endpoints', async () => {
 
 test('sync timeout serves the synced sources', async () => {
   // No snapshot file, and a source that would take a minute: after the timeout the control plane
-  // serves what the synced static source has, and says so in /readyz.
+  // serves what the synced static source has, and reports it in /readyz.
   await rm(stateDir, { recursive: true, force: true });
   const slow = new SlowSource(60_000);
   const startedAt = Date.now();

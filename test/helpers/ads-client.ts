@@ -36,7 +36,7 @@ const ADS_PATH = XDS_SERVICES[0].path;
 const DELTA_ADS_PATH = DELTA_XDS_SERVICES[0].path;
 
 /**
- * A raw xDS client for protocol tests: it sends the requests it is told to and queues every
+ * A raw xDS client for protocol tests: it sends the requests a test gives it and queues every
  * response, so a test controls each ACK, NACK and nonce itself.
  */
 class RawStream<Request, Response> {
