@@ -82,6 +82,9 @@ export class DeltaStream extends XdsStream<DeltaDiscoveryRequest> {
   }
 
   private updateSubscription(state: DeltaTypeState, request: DeltaDiscoveryRequest): void {
+    if (!state.started || request.resource_names_subscribe.length > 0 || request.resource_names_unsubscribe.length > 0) {
+      this.subscriptionChanged(state);
+    }
     if (!state.started) {
       state.started = true;
       const initial = Object.entries(request.initial_resource_versions ?? {});

@@ -1,15 +1,21 @@
 import type { StreamInfo } from './hooks';
 import type { TypeUrl } from './protos';
 import { versionOfResources, type EncodedResource, type TypeSnapshot } from './snapshot';
-import { WILDCARD_TYPES, XdsStream, type KnownResource, type StreamContext, type TypeState, type XdsCall } from './stream-base';
+import { WILDCARD_TYPES, XdsStream, type KnownResource, type ResourceView, type StreamContext, type TypeState, type XdsCall } from './stream-base';
 import { appendNonce, encodeDiscoveryResponse, type DiscoveryRequest } from './wire';
+
+/** A response that the streams of a group share: its resources in order, encoded without a nonce. */
+interface SharedResponse {
+  resources: readonly EncodedResource[];
+  bytes: Buffer;
+}
 
 /**
  * Responses encoded without their nonce, by type snapshot and subscription. Every stream of a
  * group shares its snapshot objects, so a push encodes each distinct response once and each
  * stream only appends its nonce. Entries go with their snapshot.
  */
-const sharedResponses = new WeakMap<TypeSnapshot, Map<string, Buffer>>();
+const sharedResponses = new WeakMap<TypeSnapshot, Map<string, SharedResponse>>();
 
 export { StreamError } from './stream-base';
 
@@ -22,6 +28,8 @@ interface SotwTypeState extends TypeState {
   sentVersion?: string;
   /** The subscription of the last response, to detect when names change. */
   sentNamesKey?: string;
+  /** `resource_names` of the latest request, to skip rebuilding an unchanged subscription. */
+  requestedNames?: readonly string[];
 }
 
 /**
@@ -56,6 +64,8 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
     }
     // A nonce from before this stream sent anything (an earlier stream's) counts as an initial request.
 
+    // The client's version matters only until the first response, for a client that reconnects.
+    if (state.sentVersion === undefined && state.clientVersion !== request.version_info) this.touch(state);
     state.clientVersion = request.version_info;
     this.updateSubscription(state, request.resource_names);
     this.pump();
@@ -64,8 +74,8 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
   protected respond(base: TypeState, typeSnapshot: TypeSnapshot): void {
     const state = base as SotwTypeState;
     const { view, exact } = this.nextView(state, typeSnapshot);
-    const namesKey = state.wildcard ? `*${[...state.names].sort().join(',')}` : [...state.names].sort().join(',');
-    const forced = [...state.forced].some((name) => view.has(name));
+    const namesKey = this.subscriptionKey(state);
+    const forced = state.forced.size > 0 && [...state.forced].some((name) => view.has(name));
     if (!forced && state.sentNamesKey === namesKey && sameVersions(view, state.view)) return;
 
     // An exact view carries the type's snapshot version, so proxies of a group agree on it.
@@ -77,34 +87,58 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
       state.sentNamesKey = namesKey;
       state.view = view;
       state.accepted = view;
+      this.touch(state);
       return;
     }
 
-    const resources = exact ? [...view.values()].sort(byName) : [...view.values()];
     state.sentVersion = version;
     state.sentNamesKey = namesKey;
-    this.sendResponse(state, view, version, resources, (nonce) => {
-      if (!exact) return encodeDiscoveryResponse(state.typeUrl, version, nonce, resources as EncodedResource[]);
+    if (exact) {
       // An exact view is a function of the snapshot and the subscription alone, so other streams
       // of the group send the same bytes but for the nonce.
-      let byNames = sharedResponses.get(typeSnapshot);
-      if (!byNames) {
-        byNames = new Map();
-        sharedResponses.set(typeSnapshot, byNames);
-      }
-      let shared = byNames.get(namesKey);
-      if (!shared) {
-        shared = encodeDiscoveryResponse(state.typeUrl, version, '', resources as EncodedResource[]);
-        byNames.set(namesKey, shared);
-      }
-      return appendNonce(shared, nonce);
-    });
+      const shared = sharedResponseOf(typeSnapshot, namesKey, state.typeUrl, version, view);
+      this.sendResponse(state, view, version, shared.resources, (nonce) => appendNonce(shared.bytes, nonce));
+      return;
+    }
+    const resources = [...view.values()];
+    this.sendResponse(state, view, version, resources, (nonce) => encodeDiscoveryResponse(state.typeUrl, version, nonce, resources as EncodedResource[]));
   }
 
   private updateSubscription(state: SotwTypeState, names: readonly string[]): void {
-    state.wildcard = names.includes('*') || (names.length === 0 && WILDCARD_TYPES.has(state.typeUrl));
-    state.names = new Set(names.filter((name) => name !== '*'));
+    if (state.requestedNames !== undefined && sameNames(state.requestedNames, names)) return;
+    state.requestedNames = names;
+    const wildcard = names.includes('*') || (names.length === 0 && WILDCARD_TYPES.has(state.typeUrl));
+    const explicit = new Set(names.filter((name) => name !== '*'));
+    if (wildcard === state.wildcard && explicit.size === state.names.size && [...explicit].every((name) => state.names.has(name))) return;
+    state.wildcard = wildcard;
+    state.names = explicit;
+    this.subscriptionChanged(state);
   }
+}
+
+/** Returns the shared response of an exact view, encoding it on first use. */
+function sharedResponseOf(typeSnapshot: TypeSnapshot, namesKey: string, typeUrl: TypeUrl, version: string, view: ResourceView): SharedResponse {
+  let byNames = sharedResponses.get(typeSnapshot);
+  if (!byNames) {
+    byNames = new Map();
+    sharedResponses.set(typeSnapshot, byNames);
+  }
+  let shared = byNames.get(namesKey);
+  if (!shared) {
+    // Entries of an exact view are the snapshot's own encoded resources.
+    const resources = ([...view.values()] as EncodedResource[]).sort(byName);
+    shared = { resources, bytes: encodeDiscoveryResponse(typeUrl, version, '', resources) };
+    byNames.set(namesKey, shared);
+  }
+  return shared;
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i]) return false;
+  }
+  return true;
 }
 
 function byName(a: KnownResource, b: KnownResource): number {

@@ -23,16 +23,43 @@ export type ResourceView = ReadonlyMap<string, KnownResource>;
 
 const EMPTY_VIEW: ResourceView = new Map();
 
+/**
+ * Views of explicit subscriptions, by type snapshot and subscription key. When nothing is held
+ * back, such a view depends on the snapshot and the names alone, so the streams of a group share
+ * one map instead of building one each. Entries go with their snapshot.
+ */
+const sharedViews = new WeakMap<TypeSnapshot, Map<string, ResourceView>>();
+
+/** Earlier types (in make-before-break order) that resources of a type snapshot refer to. */
+const earlierReferencedTypes = new WeakMap<TypeSnapshot, readonly TypeUrl[]>();
+
 /** The response of one type that waits for its ACK or NACK. */
 interface OutstandingResponse {
   nonce: string;
   version: string;
   cause: string;
-  /** Names of the resources in the response, in response order, to trace a NACK. */
-  names: string[];
-  versions: Map<string, string>;
+  /** The resources of the response, in response order, to trace a NACK. */
+  resources: readonly KnownResource[];
   /** The proxy's view before the response, which it keeps when it rejects the response. */
   previousView: ResourceView;
+}
+
+/**
+ * Records that a type's response computation found nothing to send, and the inputs it read, so
+ * the stream skips the computation until one of them changes.
+ */
+interface SettledState {
+  /** Version of the type snapshot; versions are content hashes, so equal versions mean equal resources. */
+  version: string;
+  /** The type's own `epoch` at the time. */
+  epoch: number;
+  /**
+   * True when the computation read the views of every type, to keep removals that something
+   * still refers to. Then any change on the stream unsettles the type.
+   */
+  readsAllViews: boolean;
+  /** Sum of the epochs of the types it read: earlier types its resources refer to, or all types. */
+  dependencyEpoch: number;
 }
 
 /** The state of one resource type on one stream. */
@@ -53,6 +80,15 @@ export interface TypeState {
   held: Map<string, string>;
   /** Names to send again even when unchanged, because a resource that refers to them changed. */
   forced: Set<string>;
+  /**
+   * Counts changes of the type's own inputs: its view, subscription, held and forced names.
+   * Another type's response computation that reads this type's view records it.
+   */
+  epoch: number;
+  /** Set when the last response computation sent nothing; cleared in effect when an input changes. */
+  settled?: SettledState;
+  /** Cached `subscriptionKey()`; cleared when the subscription changes. */
+  subscriptionKey?: string;
 }
 
 export type XdsCall<Request> = grpc.ServerDuplexStream<Request, Buffer>;
@@ -100,6 +136,10 @@ export abstract class XdsStream<Request> {
   private cancelWatch?: () => void;
   private cancelAdmission?: () => void;
   private nonceCounter = 0;
+  /** Sum of every type's `epoch`: it grows whenever any input of any type changes. */
+  private epochTotal = 0;
+  /** Set by `nextView` when it read the views of every type. */
+  private readAllViews = false;
   private admitted = false;
   private writeBlocked = false;
   private pumping = false;
@@ -174,10 +214,28 @@ export abstract class XdsStream<Request> {
   protected stateOf(typeUrl: TypeUrl): TypeState {
     let state = this.types.get(typeUrl);
     if (!state) {
-      state = { typeUrl, wildcard: false, names: new Set(), view: EMPTY_VIEW, accepted: EMPTY_VIEW, held: new Map(), forced: new Set() };
+      state = { typeUrl, wildcard: false, names: new Set(), view: EMPTY_VIEW, accepted: EMPTY_VIEW, held: new Map(), forced: new Set(), epoch: 0 };
       this.types.set(typeUrl, state);
     }
     return state;
+  }
+
+  /** Records that an input of a type's response computation changed, so the type is computed again. */
+  protected touch(state: TypeState): void {
+    state.epoch++;
+    this.epochTotal++;
+  }
+
+  /** Records a change of a type's subscription (`wildcard` or `names`). */
+  protected subscriptionChanged(state: TypeState): void {
+    state.subscriptionKey = undefined;
+    this.touch(state);
+  }
+
+  /** Returns a string that identifies the subscription: `*` for a wildcard, then the sorted names. */
+  protected subscriptionKey(state: TypeState): string {
+    state.subscriptionKey ??= `${state.wildcard ? '*' : ''}${[...state.names].sort().join(',')}`;
+    return state.subscriptionKey;
   }
 
   /**
@@ -199,14 +257,17 @@ export abstract class XdsStream<Request> {
     }
 
     const message = errorDetail.message ?? '';
-    const traced = traceRejectedResources(message, response.names);
-    const rejectedNames = traced.length > 0 ? traced : response.names;
-    const rejected = rejectedNames.map((name) => ({ name, version: response.versions.get(name) ?? '' }));
+    const names = response.resources.map((resource) => resource.name);
+    const versions = new Map(response.resources.map((resource) => [resource.name, resource.version]));
+    const traced = traceRejectedResources(message, names);
+    const rejectedNames = traced.length > 0 ? traced : names;
+    const rejected = rejectedNames.map((name) => ({ name, version: versions.get(name) ?? '' }));
     for (const resource of rejected) state.held.set(resource.name, resource.version);
     // The proxy keeps what it had before the rejected response.
     // NOTE: delta removals are not held, so a client that rejects a removal is sent it again with
     // the next response of the type.
     state.view = response.previousView;
+    this.touch(state);
 
     const detail: NackDetail = { group: this.group ?? '', cause: response.cause, rejected, traced: traced.length > 0 };
     this.log.warn(
@@ -229,9 +290,12 @@ export abstract class XdsStream<Request> {
           const state = this.types.get(typeUrl);
           const typeSnapshot = this.snapshot.types.get(typeUrl);
           if (!state || !typeSnapshot || state.outstanding || this.writeBlocked) continue;
+          if (this.isSettled(state, typeSnapshot)) continue;
           const before = state.lastNonce;
+          this.readAllViews = false;
           this.respond(state, typeSnapshot);
           if (state.lastNonce !== before) sent = true;
+          else this.settle(state, typeSnapshot);
         }
         if (!sent) break;
       }
@@ -244,39 +308,100 @@ export abstract class XdsStream<Request> {
    * Computes the view the proxy should hold next: the subscribed resources of the snapshot,
    * except held versions, resources whose references are not on the proxy yet, and removals
    * of resources that the proxy's view still refers to. `exact` is true when nothing was held
-   * back or kept, and `view` is then the snapshot's own map for a wildcard, so streams share it.
+   * back or kept. An exact view is shared by the streams of a group: the snapshot's own map for a
+   * wildcard, a map per subscription otherwise.
    */
   protected nextView(state: TypeState, typeSnapshot: TypeSnapshot): { view: ResourceView; exact: boolean } {
     const ads = this.fixedTypeUrl === undefined;
     for (const [name, version] of state.held) {
-      if (typeSnapshot.resources.get(name)?.version !== version) state.held.delete(name);
-    }
-
-    const next = new Map<string, KnownResource>();
-    let exact = true;
-    const candidates = state.wildcard ? typeSnapshot.resources.keys() : state.names.keys();
-    for (const name of candidates) {
-      const resource = typeSnapshot.resources.get(name);
-      if (!resource) continue;
-      if (state.held.has(name) || (ads && !this.referencesReady(resource))) {
-        const previous = state.view.get(name);
-        if (previous) next.set(name, previous);
-        exact = false;
-        continue;
+      if (typeSnapshot.resources.get(name)?.version !== version) {
+        state.held.delete(name);
+        this.touch(state);
       }
-      next.set(name, resource);
     }
 
+    let next: ResourceView;
+    let exact = true;
+    if (state.held.size === 0 && (!ads || earlierTypesOf(typeSnapshot).length === 0)) {
+      // Nothing can be held back, so the view is a function of the snapshot and the subscription.
+      next = this.sharedView(state, typeSnapshot);
+    } else {
+      const built = new Map<string, KnownResource>();
+      const candidates = state.wildcard ? typeSnapshot.resources.keys() : state.names.keys();
+      for (const name of candidates) {
+        const resource = typeSnapshot.resources.get(name);
+        if (!resource) continue;
+        if (state.held.has(name) || (ads && !this.referencesReady(resource))) {
+          const previous = state.view.get(name);
+          if (previous) built.set(name, previous);
+          exact = false;
+          continue;
+        }
+        built.set(name, resource);
+      }
+      next = exact ? this.sharedView(state, typeSnapshot) : built;
+    }
+
+    if (!ads) return { view: next, exact };
+    let kept: Map<string, KnownResource> | undefined;
     let referenced: Set<string> | undefined;
     for (const [name, previous] of state.view) {
-      if (next.has(name) || typeSnapshot.resources.has(name) || !this.subscribed(state, name) || !ads) continue;
+      if (next.has(name) || typeSnapshot.resources.has(name) || !this.subscribed(state, name)) continue;
+      this.readAllViews = true;
       referenced ??= this.referencedKeys();
       if (referenced.has(refKey(state.typeUrl, name))) {
-        next.set(name, previous);
-        exact = false;
+        kept ??= new Map(next);
+        kept.set(name, previous);
       }
     }
-    return { view: exact && state.wildcard ? typeSnapshot.resources : next, exact };
+    return kept ? { view: kept, exact: false } : { view: next, exact };
+  }
+
+  /** Returns the subscribed resources of a snapshot as a map shared by every stream with the same subscription. */
+  private sharedView(state: TypeState, typeSnapshot: TypeSnapshot): ResourceView {
+    if (state.wildcard) return typeSnapshot.resources;
+    let bySubscription = sharedViews.get(typeSnapshot);
+    if (!bySubscription) {
+      bySubscription = new Map();
+      sharedViews.set(typeSnapshot, bySubscription);
+    }
+    const key = this.subscriptionKey(state);
+    let view = bySubscription.get(key);
+    if (!view) {
+      const built = new Map<string, KnownResource>();
+      for (const name of state.names) {
+        const resource = typeSnapshot.resources.get(name);
+        if (resource) built.set(name, resource);
+      }
+      view = built;
+      bySubscription.set(key, view);
+    }
+    return view;
+  }
+
+  /** True when the type's last computation sent nothing and none of the inputs it read changed since. */
+  private isSettled(state: TypeState, typeSnapshot: TypeSnapshot): boolean {
+    const settled = state.settled;
+    if (!settled || settled.version !== typeSnapshot.version || settled.epoch !== state.epoch) return false;
+    return settled.dependencyEpoch === (settled.readsAllViews ? this.epochTotal : this.dependencyEpoch(typeSnapshot));
+  }
+
+  private settle(state: TypeState, typeSnapshot: TypeSnapshot): void {
+    const readsAllViews = this.readAllViews;
+    state.settled = {
+      version: typeSnapshot.version,
+      epoch: state.epoch,
+      readsAllViews,
+      dependencyEpoch: readsAllViews ? this.epochTotal : this.dependencyEpoch(typeSnapshot),
+    };
+  }
+
+  /** Sums the epochs of the types whose views decide whether resources of `typeSnapshot` can be sent. */
+  private dependencyEpoch(typeSnapshot: TypeSnapshot): number {
+    if (this.fixedTypeUrl !== undefined) return 0;
+    let sum = 0;
+    for (const typeUrl of earlierTypesOf(typeSnapshot)) sum += this.types.get(typeUrl)?.epoch ?? 0;
+    return sum;
   }
 
   protected subscribed(state: TypeState, name: string): boolean {
@@ -293,19 +418,14 @@ export abstract class XdsStream<Request> {
   ): void {
     const nonce = `${this.info.streamId}-${++this.nonceCounter}`;
     const bytes = encode(nonce);
-    const versions = new Map(resources.map((resource) => [resource.name, resource.version]));
-    state.outstanding = {
-      nonce,
-      version,
-      cause: this.snapshot?.cause ?? '',
-      names: resources.map((resource) => resource.name),
-      versions,
-      previousView: state.view,
-    };
+    state.outstanding = { nonce, version, cause: this.snapshot?.cause ?? '', resources, previousView: state.view };
     if (this.fixedTypeUrl === undefined) this.forceDependents(state, view);
     state.view = view;
     state.lastNonce = nonce;
-    for (const name of versions.keys()) state.forced.delete(name);
+    if (state.forced.size > 0) {
+      for (const resource of resources) state.forced.delete(resource.name);
+    }
+    this.touch(state);
 
     if (!this.call.write(bytes)) {
       // The peer reads slower than the server writes. Nothing more is built for this stream
@@ -364,8 +484,26 @@ export abstract class XdsStream<Request> {
   private forceRef(from: TypeUrl, ref: ResourceRef): void {
     if (ALL_TYPE_URLS.indexOf(ref.typeUrl) <= ALL_TYPE_URLS.indexOf(from)) return;
     const target = this.types.get(ref.typeUrl);
-    if (target && this.subscribed(target, ref.name)) target.forced.add(ref.name);
+    if (!target || !this.subscribed(target, ref.name) || target.forced.has(ref.name)) return;
+    target.forced.add(ref.name);
+    this.touch(target);
   }
+}
+
+/** Returns the types before `typeSnapshot`'s own, in make-before-break order, that its resources refer to. */
+function earlierTypesOf(typeSnapshot: TypeSnapshot): readonly TypeUrl[] {
+  let types = earlierReferencedTypes.get(typeSnapshot);
+  if (types) return types;
+  const found = new Set<TypeUrl>();
+  for (const resource of typeSnapshot.resources.values()) {
+    const order = ALL_TYPE_URLS.indexOf(resource.typeUrl);
+    for (const ref of resource.references ?? []) {
+      if (ALL_TYPE_URLS.indexOf(ref.typeUrl) < order) found.add(ref.typeUrl);
+    }
+  }
+  types = [...found];
+  earlierReferencedTypes.set(typeSnapshot, types);
+  return types;
 }
 
 function refKey(typeUrl: string, name: string): string {

@@ -46,11 +46,37 @@ function discoveryResponseType(): protobuf.Type {
   return responseType;
 }
 
+let nodeType: protobuf.Type | undefined;
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- decoded protobufjs messages are untyped */
+type DecodedMessage = any;
+
+/**
+ * Converts the `node` and `error_detail` of a decoded request into plain objects. Other fields are
+ * read from the decoded message as they are: absent scalars and lists come from its prototype's
+ * defaults, so a full `toObject` conversion, which copies every list, is not needed for requests
+ * that arrive once per response on every stream.
+ */
+function requestExtras(message: DecodedMessage): { node?: RawNode; error_detail?: { code?: number; message?: string } } {
+  const extras: { node?: RawNode; error_detail?: { code?: number; message?: string } } = {};
+  if (message.node) {
+    nodeType ??= messageType('envoy.config.core.v3.Node');
+    extras.node = nodeType.toObject(message.node, { defaults: true, arrays: true, enums: String, longs: Number }) as RawNode;
+  }
+  if (message.error_detail) extras.error_detail = { code: message.error_detail.code, message: message.error_detail.message };
+  return extras;
+}
+
 /** Decodes a DiscoveryRequest, filling absent fields with their proto defaults. */
 export function decodeDiscoveryRequest(bytes: Buffer): DiscoveryRequest {
-  const type = discoveryRequestType();
-  const object = type.toObject(type.decode(bytes), { defaults: true, arrays: true, enums: String, longs: Number });
-  return object as DiscoveryRequest;
+  const message = discoveryRequestType().decode(bytes) as DecodedMessage;
+  return {
+    version_info: message.version_info,
+    resource_names: message.resource_names,
+    type_url: message.type_url,
+    response_nonce: message.response_nonce,
+    ...requestExtras(message),
+  };
 }
 
 /** Encodes a DiscoveryRequest given with proto field names; for clients and tests. */
@@ -241,9 +267,15 @@ function deltaDiscoveryResponseType(): protobuf.Type {
 
 /** Decodes a DeltaDiscoveryRequest, filling absent fields with their proto defaults. */
 export function decodeDeltaDiscoveryRequest(bytes: Buffer): DeltaDiscoveryRequest {
-  const type = deltaDiscoveryRequestType();
-  const object = type.toObject(type.decode(bytes), { defaults: true, arrays: true, objects: true, enums: String, longs: Number });
-  return object as DeltaDiscoveryRequest;
+  const message = deltaDiscoveryRequestType().decode(bytes) as DecodedMessage;
+  return {
+    type_url: message.type_url,
+    resource_names_subscribe: message.resource_names_subscribe,
+    resource_names_unsubscribe: message.resource_names_unsubscribe,
+    initial_resource_versions: message.initial_resource_versions,
+    response_nonce: message.response_nonce,
+    ...requestExtras(message),
+  };
 }
 
 /** Encodes a DeltaDiscoveryRequest given with proto field names; for clients and tests. */
