@@ -49,7 +49,7 @@ interface OutstandingResponse {
  * the stream skips the computation until one of them changes.
  */
 interface SettledState {
-  /** Version of the type snapshot; versions are content hashes, so equal versions mean equal resources. */
+  /** Version of the type snapshot. Versions are content hashes, so equal versions mean equal resources. */
   version: string;
   /** The type's own `epoch` at the time. */
   epoch: number;
@@ -58,7 +58,7 @@ interface SettledState {
    * still refers to. Then any change on the stream unsettles the type.
    */
   readsAllViews: boolean;
-  /** Sum of the epochs of the types it read: earlier types its resources refer to, or all types. */
+  /** Sum of the epochs of the types it read, which are the earlier types its resources refer to or all types. */
   dependencyEpoch: number;
 }
 
@@ -85,7 +85,7 @@ export interface TypeState {
    * Another type's response computation that reads this type's view records it.
    */
   epoch: number;
-  /** Set when the last response computation sent nothing; cleared in effect when an input changes. */
+  /** Set when the last response computation sent nothing. It stops counting once an input changes. */
   settled?: SettledState;
   /** Cached `subscriptionKey()`; cleared when the subscription changes. */
   subscriptionKey?: string;
@@ -136,7 +136,7 @@ export abstract class XdsStream<Request> {
   private cancelWatch?: () => void;
   private cancelAdmission?: () => void;
   private nonceCounter = 0;
-  /** Sum of every type's `epoch`: it grows whenever any input of any type changes. */
+  /** Sum of every type's `epoch`, so it grows whenever any input of any type changes. */
   private epochTotal = 0;
   /** Set by `nextView` when it read the views of every type. */
   private readAllViews = false;

@@ -52,10 +52,9 @@ let nodeType: protobuf.Type | undefined;
 type DecodedMessage = any;
 
 /**
- * Converts the `node` and `error_detail` of a decoded request into plain objects. Other fields are
- * read from the decoded message as they are: absent scalars and lists come from its prototype's
- * defaults, so a full `toObject` conversion, which copies every list, is not needed for requests
- * that arrive once per response on every stream.
+ * Converts the `node` and `error_detail` of a decoded request into plain objects. Callers read the
+ * other fields from the decoded message, whose prototype supplies the defaults of absent ones.
+ * That skips a full `toObject` conversion, which copies every list, on every ACK of every stream.
  */
 function requestExtras(message: DecodedMessage): { node?: RawNode; error_detail?: { code?: number; message?: string } } {
   const extras: { node?: RawNode; error_detail?: { code?: number; message?: string } } = {};
