@@ -1,10 +1,25 @@
 import type { StreamInfo } from './hooks';
 import type { TypeUrl } from './protos';
 import type { EncodedResource, TypeSnapshot } from './snapshot';
-import { WILDCARD_TYPES, XdsStream, type KnownResource, type StreamContext, type TypeState, type XdsCall } from './stream-base';
-import { encodeDeltaDiscoveryResponse, type DeltaDiscoveryRequest } from './wire';
+import { WILDCARD_TYPES, XdsStream, type KnownResource, type ResourceView, type StreamContext, type TypeState, type XdsCall } from './stream-base';
+import { appendNonce, encodeDeltaDiscoveryResponse, type DeltaDiscoveryRequest } from './wire';
 
 export type DeltaCall = XdsCall<DeltaDiscoveryRequest>;
+
+/** What a proxy that holds one view lacks of another: a delta response, encoded once without its nonce. */
+interface SharedChange {
+  resources: readonly EncodedResource[];
+  removed: readonly string[];
+  bytes: Buffer;
+}
+
+/**
+ * Delta responses by the view a proxy holds, the view it is sent, and the names sent again
+ * although unchanged. Views are never modified once a stream holds them, and the streams of a
+ * group share the views of their snapshots, so such streams share one encoded response. Entries
+ * go with their views.
+ */
+const sharedChanges = new WeakMap<ResourceView, WeakMap<ResourceView, Map<string, SharedChange>>>();
 
 /** The state of a type on a delta stream. */
 interface DeltaTypeState extends TypeState {
@@ -54,28 +69,25 @@ export class DeltaStream extends XdsStream<DeltaDiscoveryRequest> {
     const state = base as DeltaTypeState;
     const { view } = this.nextView(state, typeSnapshot);
 
-    const changed: EncodedResource[] = [];
-    for (const [name, resource] of view) {
-      const known = state.view.get(name);
-      if (known?.version !== resource.version || state.forced.has(name)) {
-        // Entries taken from the previous view are unchanged, so every changed one has a body.
-        changed.push(resource as EncodedResource);
-      }
-    }
-    const removed = new Set<string>();
-    for (const name of state.view.keys()) {
-      if (!view.has(name)) removed.add(name);
-    }
+    const absent: string[] = [];
     for (const name of state.names) {
-      if (!typeSnapshot.resources.has(name) && !state.reportedAbsent.has(name)) {
-        removed.add(name);
-        state.reportedAbsent.add(name);
-      }
+      if (!typeSnapshot.resources.has(name) && !state.reportedAbsent.has(name)) absent.push(name);
     }
-    for (const resource of changed) state.reportedAbsent.delete(resource.name);
-    if (changed.length === 0 && removed.size === 0) return;
+    const change = absent.length === 0 ? sharedChangeOf(state.view, view, forcedKeyOf(state, view), state.typeUrl, typeSnapshot.version) : undefined;
+    if (change) {
+      if (change.resources.length === 0 && change.removed.length === 0) return;
+      if (state.reportedAbsent.size > 0) {
+        for (const resource of change.resources) state.reportedAbsent.delete(resource.name);
+      }
+      this.sendResponse(state, view, typeSnapshot.version, change.resources, (nonce) => appendNonce(change.bytes, nonce));
+      return;
+    }
 
-    const removedNames = [...removed];
+    const { resources: changed, removed } = diffViews(state.view, view, state.forced);
+    const removedNames = [...new Set([...removed, ...absent])];
+    for (const name of absent) state.reportedAbsent.add(name);
+    for (const resource of changed) state.reportedAbsent.delete(resource.name);
+    if (changed.length === 0 && removedNames.length === 0) return;
     this.sendResponse(state, view, typeSnapshot.version, changed, (nonce) =>
       encodeDeltaDiscoveryResponse(state.typeUrl, typeSnapshot.version, nonce, changed, removedNames),
     );
@@ -113,4 +125,57 @@ export class DeltaStream extends XdsStream<DeltaDiscoveryRequest> {
     }
     state.view = view;
   }
+}
+
+/** Returns the resources of `next` that `previous` lacks or that are forced, and the names that `next` drops. */
+function diffViews(previous: ResourceView, next: ResourceView, forced: ReadonlySet<string>): { resources: EncodedResource[]; removed: string[] } {
+  const resources: EncodedResource[] = [];
+  for (const [name, resource] of next) {
+    if (previous.get(name)?.version !== resource.version || forced.has(name)) {
+      // Entries taken from the previous view are unchanged, so every changed one has a body.
+      resources.push(resource as EncodedResource);
+    }
+  }
+  const removed: string[] = [];
+  for (const name of previous.keys()) {
+    if (!next.has(name)) removed.push(name);
+  }
+  return { resources, removed };
+}
+
+/**
+ * Returns a key of the forced names that `view` carries, in the order they were forced. Streams
+ * of a group force the same names in the same order, so they share the key. Another order only
+ * costs a second encoding.
+ */
+function forcedKeyOf(state: TypeState, view: ResourceView): string {
+  if (state.forced.size === 0) return '';
+  const names: string[] = [];
+  for (const name of state.forced) {
+    if (view.has(name)) names.push(name);
+  }
+  return names.join('\n');
+}
+
+/** Returns the shared delta response from `previous` to `next`, encoding it on first use. */
+function sharedChangeOf(previous: ResourceView, next: ResourceView, forcedKey: string, typeUrl: TypeUrl, systemVersion: string): SharedChange {
+  let byNext = sharedChanges.get(previous);
+  if (!byNext) {
+    byNext = new WeakMap();
+    sharedChanges.set(previous, byNext);
+  }
+  let byForced = byNext.get(next);
+  if (!byForced) {
+    byForced = new Map();
+    byNext.set(next, byForced);
+  }
+  let change = byForced.get(forcedKey);
+  if (!change) {
+    const forced = new Set(forcedKey === '' ? [] : forcedKey.split('\n'));
+    const { resources, removed } = diffViews(previous, next, forced);
+    const bytes = resources.length === 0 && removed.length === 0 ? Buffer.alloc(0) : encodeDeltaDiscoveryResponse(typeUrl, systemVersion, '', resources, removed);
+    change = { resources, removed, bytes };
+    byForced.set(forcedKey, change);
+  }
+  return change;
 }

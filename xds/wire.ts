@@ -118,11 +118,11 @@ export function encodeDiscoveryResponse(
   return Buffer.from(type.encode(message).finish());
 }
 
-/** Field number of `DiscoveryResponse.nonce` (envoy/service/discovery/v3/discovery.proto). */
+/** Field number of `nonce` in DiscoveryResponse and DeltaDiscoveryResponse (envoy/service/discovery/v3/discovery.proto). */
 const NONCE_FIELD = 5;
 
 /**
- * Appends a `nonce` field to a DiscoveryResponse encoded without one. Protobuf decoders accept
+ * Appends a `nonce` field to a DiscoveryResponse or DeltaDiscoveryResponse encoded without one. Protobuf decoders accept
  * fields in any order, so a response that many streams share is encoded once and each stream
  * adds only its own nonce.
  */
@@ -303,7 +303,8 @@ export function encodeDeltaDiscoveryResponse(
   const message = type.create({
     system_version_info: systemVersion,
     type_url: typeUrl,
-    nonce,
+    // An empty nonce is left out, so that appendNonce can add the stream's own.
+    ...(nonce === '' ? {} : { nonce }),
     removed_resources: [...removed],
     resources: [...resources].map((resource) => ({
       name: resource.name,
