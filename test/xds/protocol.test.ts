@@ -261,6 +261,27 @@ const CASES: { name: string; run: (context: CaseContext) => Promise<void> }[] = 
     },
   },
   {
+    name: 'route waits for unacked cluster',
+    async run({ open, publish }) {
+      const client = open();
+      client.subscribe(TYPE_URL.cluster);
+      client.subscribe(TYPE_URL.routeConfiguration, ['8080']);
+      await client.settle();
+
+      // The cluster response stays unacknowledged while a route to a new cluster is published.
+      publish({ clusters: { checkout: undefined, catalog: 5 } });
+      const pending = await client.next();
+      assert.equal(pending.typeUrl, TYPE_URL.cluster);
+      publish({ clusters: { checkout: undefined, catalog: 5, payments: undefined } });
+      assert.deepEqual(await client.collectFor(150), [], 'the route waits while the cluster response is unacknowledged');
+
+      client.ack(pending);
+      const order = (await client.settle()).map((response) => response.typeUrl);
+      assert.deepEqual(order, [TYPE_URL.cluster, TYPE_URL.routeConfiguration]);
+      assert.deepEqual(names(client.holds(TYPE_URL.cluster)), ['catalog', 'checkout', 'payments']);
+    },
+  },
+  {
     name: 'cluster change resends its assignment',
     async run({ open, publish }) {
       const client = open();
