@@ -69,10 +69,7 @@ export class DeltaStream extends XdsStream<DeltaDiscoveryRequest> {
     const state = base as DeltaTypeState;
     const { view } = this.nextView(state, typeSnapshot);
 
-    const absent: string[] = [];
-    for (const name of state.names) {
-      if (!typeSnapshot.resources.has(name) && !state.reportedAbsent.has(name)) absent.push(name);
-    }
+    const absent = this.absentNames(state, typeSnapshot).filter((name) => !state.reportedAbsent.has(name));
     const change = absent.length === 0 ? sharedChangeOf(state.view, view, forcedKeyOf(state, view), state.typeUrl, typeSnapshot.version) : undefined;
     if (change) {
       if (change.resources.length === 0 && change.removed.length === 0) return;

@@ -23,12 +23,30 @@ export type ResourceView = ReadonlyMap<string, KnownResource>;
 
 const EMPTY_VIEW: ResourceView = new Map();
 
+/** The subscribed resources of a type snapshot, and the subscribed names it lacks. */
+interface SubscribedView {
+  view: ResourceView;
+  absent: readonly string[];
+}
+
 /**
- * Views of explicit subscriptions, by type snapshot and subscription key. When nothing is held
- * back, such a view depends on the snapshot and the names alone, so the streams of a group share
- * one map instead of building one each. Entries go with their snapshot.
+ * Views by type snapshot and subscription key. When nothing is held back, a view depends on the
+ * snapshot and the names alone, so the streams of a group share one map instead of building one
+ * each. Entries go with their snapshot.
  */
-const sharedViews = new WeakMap<TypeSnapshot, Map<string, ResourceView>>();
+const sharedViews = new WeakMap<TypeSnapshot, Map<string, SubscribedView>>();
+
+/**
+ * Names of a view that a type snapshot lacks, by view and snapshot. Views are never modified once
+ * a stream holds them, and streams of a group share them, so each pair is compared once.
+ */
+const missingNames = new WeakMap<ResourceView, WeakMap<TypeSnapshot, readonly string[]>>();
+
+/**
+ * References of the clusters that changed from one view to the next, by the two views, so the
+ * streams of a group that send the same cluster change compare the views once.
+ */
+const changedReferences = new WeakMap<ResourceView, WeakMap<ResourceView, readonly ResourceRef[]>>();
 
 /** Earlier types (in make-before-break order) that resources of a type snapshot refer to. */
 const earlierReferencedTypes = new WeakMap<TypeSnapshot, readonly TypeUrl[]>();
@@ -322,7 +340,7 @@ export abstract class XdsStream<Request> {
 
     let next: ResourceView;
     let exact = true;
-    if (state.held.size === 0 && (!ads || earlierTypesOf(typeSnapshot).length === 0)) {
+    if (state.held.size === 0 && (!ads || earlierTypesOf(typeSnapshot).every((typeUrl) => this.holdsSnapshotView(typeUrl)))) {
       // Nothing can be held back, so the view is a function of the snapshot and the subscription.
       next = this.sharedView(state, typeSnapshot);
     } else {
@@ -345,8 +363,9 @@ export abstract class XdsStream<Request> {
     if (!ads) return { view: next, exact };
     let kept: Map<string, KnownResource> | undefined;
     let referenced: Set<string> | undefined;
-    for (const [name, previous] of state.view) {
-      if (next.has(name) || typeSnapshot.resources.has(name) || !this.subscribed(state, name)) continue;
+    for (const name of missingFrom(state.view, typeSnapshot)) {
+      const previous = state.view.get(name)!;
+      if (next.has(name) || !this.subscribed(state, name)) continue;
       this.readAllViews = true;
       referenced ??= this.referencedKeys();
       if (referenced.has(refKey(state.typeUrl, name))) {
@@ -360,23 +379,49 @@ export abstract class XdsStream<Request> {
   /** Returns the subscribed resources of a snapshot as a map shared by every stream with the same subscription. */
   private sharedView(state: TypeState, typeSnapshot: TypeSnapshot): ResourceView {
     if (state.wildcard) return typeSnapshot.resources;
+    return this.subscribedView(state, typeSnapshot).view;
+  }
+
+  /** Returns the subscribed names that a snapshot lacks, shared like the views. */
+  protected absentNames(state: TypeState, typeSnapshot: TypeSnapshot): readonly string[] {
+    if (state.names.size === 0) return [];
+    return this.subscribedView(state, typeSnapshot).absent;
+  }
+
+  private subscribedView(state: TypeState, typeSnapshot: TypeSnapshot): SubscribedView {
     let bySubscription = sharedViews.get(typeSnapshot);
     if (!bySubscription) {
       bySubscription = new Map();
       sharedViews.set(typeSnapshot, bySubscription);
     }
     const key = this.subscriptionKey(state);
-    let view = bySubscription.get(key);
-    if (!view) {
-      const built = new Map<string, KnownResource>();
+    let entry = bySubscription.get(key);
+    if (!entry) {
+      const view = new Map<string, KnownResource>();
+      const absent: string[] = [];
       for (const name of state.names) {
         const resource = typeSnapshot.resources.get(name);
-        if (resource) built.set(name, resource);
+        if (resource) view.set(name, resource);
+        else absent.push(name);
       }
-      view = built;
-      bySubscription.set(key, view);
+      entry = { view: state.wildcard ? typeSnapshot.resources : view, absent };
+      bySubscription.set(key, entry);
     }
-    return view;
+    return entry;
+  }
+
+  /**
+   * True when the proxy's view of a type is the subscribed part of the current snapshot, or when
+   * the proxy does not subscribe to the type. A snapshot's references all resolve within it, so
+   * every resource of the snapshot that refers to such a type can be sent.
+   */
+  private holdsSnapshotView(typeUrl: TypeUrl): boolean {
+    const target = this.types.get(typeUrl);
+    if (!target) return true;
+    const typeSnapshot = this.snapshot?.types.get(typeUrl);
+    if (!typeSnapshot) return false;
+    if (target.wildcard) return target.view === typeSnapshot.resources;
+    return target.view === sharedViews.get(typeSnapshot)?.get(this.subscriptionKey(target))?.view;
   }
 
   /** True when the type's last computation sent nothing and none of the inputs it read changed since. */
@@ -474,11 +519,23 @@ export abstract class XdsStream<Request> {
    */
   private forceDependents(state: TypeState, view: ResourceView): void {
     if (state.typeUrl !== TYPE_URL.cluster) return;
-    for (const [name, resource] of view) {
-      const previous = state.view.get(name);
-      if (!previous || previous.version === resource.version) continue;
-      for (const ref of resource.references ?? []) this.forceRef(state.typeUrl, ref);
+    let byNext = changedReferences.get(state.view);
+    if (!byNext) {
+      byNext = new WeakMap();
+      changedReferences.set(state.view, byNext);
     }
+    let refs = byNext.get(view);
+    if (!refs) {
+      const found: ResourceRef[] = [];
+      for (const [name, resource] of view) {
+        const previous = state.view.get(name);
+        if (!previous || previous.version === resource.version) continue;
+        found.push(...(resource.references ?? []));
+      }
+      refs = found;
+      byNext.set(view, refs);
+    }
+    for (const ref of refs) this.forceRef(state.typeUrl, ref);
   }
 
   private forceRef(from: TypeUrl, ref: ResourceRef): void {
@@ -488,6 +545,26 @@ export abstract class XdsStream<Request> {
     target.forced.add(ref.name);
     this.touch(target);
   }
+}
+
+/** Returns the names of `view` that `typeSnapshot` lacks. */
+function missingFrom(view: ResourceView, typeSnapshot: TypeSnapshot): readonly string[] {
+  if (view.size === 0) return [];
+  let bySnapshot = missingNames.get(view);
+  if (!bySnapshot) {
+    bySnapshot = new WeakMap();
+    missingNames.set(view, bySnapshot);
+  }
+  let names = bySnapshot.get(typeSnapshot);
+  if (!names) {
+    const missing: string[] = [];
+    for (const name of view.keys()) {
+      if (!typeSnapshot.resources.has(name)) missing.push(name);
+    }
+    names = missing;
+    bySnapshot.set(typeSnapshot, names);
+  }
+  return names;
 }
 
 /** Returns the types before `typeSnapshot`'s own, in make-before-break order, that its resources refer to. */
