@@ -28,7 +28,9 @@ interface SotwTypeState extends TypeState {
   sentVersion?: string;
   /** The subscription of the last response, to detect when names change. */
   sentNamesKey?: string;
-  /** `resource_names` of the latest request, to skip rebuilding an unchanged subscription. */
+  /** `resource_names` of the latest request as encoded, to skip an unchanged subscription without decoding it. */
+  requestedNamesBytes?: Buffer;
+  /** `resource_names` of the latest request, for requests that were not decoded from the wire. */
   requestedNames?: readonly string[];
 }
 
@@ -67,7 +69,7 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
     // The client's version matters only until the first response, for a client that reconnects.
     if (state.sentVersion === undefined && state.clientVersion !== request.version_info) this.touch(state);
     state.clientVersion = request.version_info;
-    this.updateSubscription(state, request.resource_names);
+    this.updateSubscription(state, request);
     this.pump();
   }
 
@@ -104,9 +106,16 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
     this.sendResponse(state, view, version, resources, (nonce) => encodeDiscoveryResponse(state.typeUrl, version, nonce, resources as EncodedResource[]));
   }
 
-  private updateSubscription(state: SotwTypeState, names: readonly string[]): void {
-    if (state.requestedNames !== undefined && sameNames(state.requestedNames, names)) return;
-    state.requestedNames = names;
+  private updateSubscription(state: SotwTypeState, request: DiscoveryRequest): void {
+    const encoded = request.resourceNamesBytes;
+    if (encoded !== undefined) {
+      if (state.requestedNamesBytes !== undefined && encoded.equals(state.requestedNamesBytes)) return;
+      state.requestedNamesBytes = Buffer.from(encoded);
+    } else {
+      if (state.requestedNames !== undefined && sameNames(state.requestedNames, request.resource_names)) return;
+      state.requestedNames = request.resource_names;
+    }
+    const names = request.resource_names;
     const wildcard = names.includes('*') || (names.length === 0 && WILDCARD_TYPES.has(state.typeUrl));
     const explicit = new Set(names.filter((name) => name !== '*'));
     if (wildcard === state.wildcard && explicit.size === state.names.size && [...explicit].every((name) => state.names.has(name))) return;

@@ -13,6 +13,11 @@ export interface DiscoveryRequest {
   type_url: string;
   response_nonce: string;
   error_detail?: { code?: number; message?: string };
+  /**
+   * The encoded `resource_names` fields, byte for byte, so that a stream can tell an unchanged
+   * subscription without decoding the names. Set by `decodeDiscoveryRequest` only.
+   */
+  resourceNamesBytes?: Buffer;
 }
 
 /** The `node` of a request as decoded, with proto field names. */
@@ -66,16 +71,87 @@ function requestExtras(message: DecodedMessage): { node?: RawNode; error_detail?
   return extras;
 }
 
-/** Decodes a DiscoveryRequest, filling absent fields with their proto defaults. */
+let statusType: protobuf.Type | undefined;
+
+/**
+ * Decodes a DiscoveryRequest, filling absent fields with their proto defaults. `resource_names`
+ * is decoded when first read: a state-of-the-world client repeats its names on every ACK, and a
+ * stream compares `resourceNamesBytes` instead. Throws on malformed input, as protobufjs does.
+ */
 export function decodeDiscoveryRequest(bytes: Buffer): DiscoveryRequest {
-  const message = discoveryRequestType().decode(bytes) as DecodedMessage;
+  nodeType ??= messageType('envoy.config.core.v3.Node');
+  statusType ??= messageType('google.rpc.Status');
+  const reader = protobuf.Reader.create(bytes);
+  let versionInfo = '';
+  let typeUrl = '';
+  let responseNonce = '';
+  let node: DecodedMessage;
+  let status: DecodedMessage;
+  // Start and end offsets of each resource_names field, tag included.
+  const nameFields: number[] = [];
+  while (reader.pos < reader.len) {
+    const fieldStart = reader.pos;
+    const tag = reader.uint32();
+    switch (tag >>> 3) {
+      case 1:
+        versionInfo = reader.string();
+        break;
+      case 2:
+        node = nodeType.decode(reader, reader.uint32());
+        break;
+      case 3:
+        reader.skipType(tag & 7);
+        nameFields.push(fieldStart, reader.pos);
+        break;
+      case 4:
+        typeUrl = reader.string();
+        break;
+      case 5:
+        responseNonce = reader.string();
+        break;
+      case 6:
+        status = statusType.decode(reader, reader.uint32());
+        break;
+      default:
+        reader.skipType(tag & 7);
+    }
+  }
+
+  let names: string[] | undefined;
   return {
-    version_info: message.version_info,
-    resource_names: message.resource_names,
-    type_url: message.type_url,
-    response_nonce: message.response_nonce,
-    ...requestExtras(message),
+    version_info: versionInfo,
+    type_url: typeUrl,
+    response_nonce: responseNonce,
+    get resource_names(): string[] {
+      names ??= decodeNameFields(bytes, nameFields);
+      return names;
+    },
+    resourceNamesBytes: bytesOfFields(bytes, nameFields),
+    ...requestExtras({ node, error_detail: status }),
   };
+}
+
+/** Returns the bytes of the given fields: a view when they are adjacent, as encoders write them, else a copy. */
+function bytesOfFields(bytes: Buffer, offsets: readonly number[]): Buffer {
+  if (offsets.length === 0) return Buffer.alloc(0);
+  let adjacent = true;
+  for (let i = 2; i < offsets.length; i += 2) {
+    if (offsets[i] !== offsets[i - 1]) adjacent = false;
+  }
+  if (adjacent) return bytes.subarray(offsets[0], offsets[offsets.length - 1]);
+  const parts: Buffer[] = [];
+  for (let i = 0; i < offsets.length; i += 2) parts.push(bytes.subarray(offsets[i], offsets[i + 1]));
+  return Buffer.concat(parts);
+}
+
+function decodeNameFields(bytes: Buffer, offsets: readonly number[]): string[] {
+  const names: string[] = [];
+  for (let i = 0; i < offsets.length; i += 2) {
+    const reader = protobuf.Reader.create(bytes.subarray(offsets[i], offsets[i + 1]));
+    reader.uint32();
+    names.push(reader.string());
+  }
+  return names;
 }
 
 /** Encodes a DiscoveryRequest given with proto field names; for clients and tests. */
