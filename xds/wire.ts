@@ -57,9 +57,9 @@ let nodeType: protobuf.Type | undefined;
 type DecodedMessage = any;
 
 /**
- * Converts the `node` and `error_detail` of a decoded request into plain objects. Callers read the
- * other fields from the decoded message, whose prototype supplies the defaults of absent ones.
- * That skips a full `toObject` conversion, which copies every list, on every ACK of every stream.
+ * Converts the `node` and `error_detail` of a decoded request into plain objects. The decoders
+ * read the other fields directly, which skips a full `toObject` conversion, with a copy of every
+ * list, on every ACK of every stream.
  */
 function requestExtras(message: DecodedMessage): { node?: RawNode; error_detail?: { code?: number; message?: string } } {
   const extras: { node?: RawNode; error_detail?: { code?: number; message?: string } } = {};
