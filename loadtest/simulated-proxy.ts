@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import type * as protobuf from 'protobufjs';
 import type { Locality } from '../discovery';
 import { ALL_TYPE_URLS, messageType, TYPE_URL, XDS_SERVICES, type TypeUrl } from '../xds';
+import { encodeNameFields, encodeRequest, readDeltaResponse, readResponse, type ResponseEnvelope } from './proxy-wire';
 import { FactsCache, type ResourceFacts } from './resource-facts';
 
 /** Wall-clock time in milliseconds with sub-millisecond precision, comparable across processes. */
@@ -39,6 +40,8 @@ export interface SimulatedProxyOptions {
 interface TypeState {
   names: string[];
   namesKey: string;
+  /** SotW only: the `resource_names` fields of `names`, encoded once. */
+  nameFields?: Buffer;
   ackedVersion: string;
   ackedNonce: string;
   /** Subscription of the last ACKed response; differs from `namesKey` while a request is in flight. */
@@ -74,10 +77,8 @@ const DEPENDENT_TYPE: Partial<Record<TypeUrl, TypeUrl>> = {
   [TYPE_URL.listener]: TYPE_URL.routeConfiguration,
 };
 
-let requestType: protobuf.Type | undefined;
-let responseType: protobuf.Type | undefined;
+let nodeType: protobuf.Type | undefined;
 let deltaRequestType: protobuf.Type | undefined;
-let deltaResponseType: protobuf.Type | undefined;
 
 /**
  * One simulated Envoy on its own HTTP/2 connection with one ADS stream, state of the world or
@@ -105,10 +106,8 @@ export class SimulatedProxy {
   private reconnectTimer?: NodeJS.Timeout;
 
   constructor(private readonly options: SimulatedProxyOptions) {
-    requestType ??= messageType('envoy.service.discovery.v3.DiscoveryRequest');
-    responseType ??= messageType('envoy.service.discovery.v3.DiscoveryResponse');
+    nodeType ??= messageType('envoy.config.core.v3.Node');
     deltaRequestType ??= messageType('envoy.service.discovery.v3.DeltaDiscoveryRequest');
-    deltaResponseType ??= messageType('envoy.service.discovery.v3.DeltaDiscoveryResponse');
     // A local subchannel pool gives every proxy its own connection, as separate Envoys have.
     this.client = new grpc.Client(options.address, grpc.credentials.createInsecure(), {
       'grpc.use_local_subchannel_pool': 1,
@@ -181,6 +180,7 @@ export class SimulatedProxy {
     state.names = names;
     state.namesKey = names.join('\n');
     if (this.options.variant === 'sotw') {
+      state.nameFields = encodeNameFields(names);
       this.send(typeUrl, state, withNode);
       return;
     }
@@ -203,28 +203,20 @@ export class SimulatedProxy {
   }
 
   private send(typeUrl: TypeUrl, state: TypeState, withNode = false): void {
-    const request: Record<string, unknown> = {
-      type_url: typeUrl,
-      version_info: state.ackedVersion,
-      response_nonce: state.ackedNonce,
-      resource_names: state.names,
-    };
-    if (withNode) request.node = this.nodeMessage();
-    this.call?.write(Buffer.from(requestType!.encode(requestType!.fromObject(request)).finish()));
+    const node = withNode ? nodeType!.encode(nodeType!.fromObject(this.nodeMessage())).finish() : undefined;
+    this.call?.write(encodeRequest(typeUrl, state.ackedVersion, state.ackedNonce, state.nameFields!, node));
   }
 
   private onResponse(bytes: Buffer): void {
-    /* eslint-disable-next-line @typescript-eslint/no-explicit-any -- decoded protobufjs message */
-    const response = responseType!.decode(bytes) as any;
-    const typeUrl = response.type_url as TypeUrl;
+    const response = readResponse(bytes);
+    const typeUrl = response.typeUrl as TypeUrl;
     const state = this.types.get(typeUrl);
     if (!state) return;
     this.countResponse(typeUrl, bytes.length);
 
-    const resources = response.resources as { value: Uint8Array }[];
-    const key = `${typeUrl}|${response.version_info}|${resources.length}|${state.namesKey.length}`;
-    const facts = this.aggregate(typeUrl, key, resources);
-    state.ackedVersion = response.version_info;
+    const key = `${typeUrl}|${response.versionInfo}|${response.resourceCount}|${state.namesKey.length}`;
+    const facts = this.aggregate(typeUrl, key, response);
+    state.ackedVersion = response.versionInfo;
     state.ackedNonce = response.nonce;
     state.ackedNamesKey = state.namesKey;
     const previousMarker = state.acked?.marker ?? 0;
@@ -248,19 +240,18 @@ export class SimulatedProxy {
    * subscribes to new dependencies, and ACKs it with its nonce.
    */
   private onDeltaResponse(bytes: Buffer): void {
-    /* eslint-disable-next-line @typescript-eslint/no-explicit-any -- decoded protobufjs message */
-    const response = deltaResponseType!.decode(bytes) as any;
-    const typeUrl = response.type_url as TypeUrl;
+    const response = readDeltaResponse(bytes);
+    const typeUrl = response.typeUrl as TypeUrl;
     const state = this.types.get(typeUrl);
     if (!state) return;
     this.countResponse(typeUrl, bytes.length);
 
     state.held ??= new Map();
-    for (const resource of response.resources as { name: string; version: string; resource?: { value: Uint8Array } }[]) {
-      if (!resource.resource) continue;
-      state.held.set(resource.name, this.options.facts.get(`${typeUrl}|${resource.name}|${resource.version}`, typeUrl, resource.resource.value));
+    for (const resource of response.resources) {
+      if (!resource.body) continue;
+      state.held.set(resource.name, this.options.facts.get(`${typeUrl}|${resource.name}|${resource.version}`, typeUrl, resource.body));
     }
-    for (const name of response.removed_resources as string[]) state.held.delete(name);
+    for (const name of response.removed) state.held.delete(name);
 
     const facts: AggregateFacts = { dependencies: [], http2: 0, marker: 0, generation: Number.POSITIVE_INFINITY };
     for (const held of state.held.values()) mergeFacts(facts, held);
@@ -291,11 +282,13 @@ export class SimulatedProxy {
     this.checkTarget(now);
   }
 
-  private aggregate(typeUrl: string, key: string, resources: { value: Uint8Array }[]): AggregateFacts {
+  private aggregate(typeUrl: string, key: string, response: ResponseEnvelope): AggregateFacts {
     const cached = aggregateCache.get(key);
     if (cached) return cached;
     const aggregate: AggregateFacts = { dependencies: [], http2: 0, marker: 0, generation: Number.POSITIVE_INFINITY };
-    resources.forEach((resource, index) => mergeFacts(aggregate, this.options.facts.get(`${key}|${index}`, typeUrl, resource.value)));
+    for (let index = 0; index < response.resourceCount; index++) {
+      mergeFacts(aggregate, this.options.facts.get(`${key}|${index}`, typeUrl, response.resourceAt(index)));
+    }
     if (!Number.isFinite(aggregate.generation)) aggregate.generation = 0;
     if (aggregateCache.size > 10_000) aggregateCache.clear();
     aggregateCache.set(key, aggregate);
