@@ -60,6 +60,10 @@ interface OutstandingResponse {
   resources: readonly KnownResource[];
   /** The proxy's view before the response, which it keeps when it rejects the response. */
   previousView: ResourceView;
+  /** The proxy's view once it accepts the response. */
+  view: ResourceView;
+  /** Version of the type snapshot the response was computed from. */
+  typeVersion: string;
 }
 
 /**
@@ -96,6 +100,11 @@ export interface TypeState {
   outstanding?: OutstandingResponse;
   /** Rejected versions by resource name: each stays at the proxy's version until it changes. */
   held: Map<string, string>;
+  /**
+   * Rejected removals, by resource name, with the type snapshot version they were rejected in.
+   * The proxy keeps such a resource until the type's snapshot changes.
+   */
+  heldRemovals: Map<string, string>;
   /** Names to send again even when unchanged, because a resource that refers to them changed. */
   forced: Set<string>;
   /**
@@ -232,7 +241,7 @@ export abstract class XdsStream<Request> {
   protected stateOf(typeUrl: TypeUrl): TypeState {
     let state = this.types.get(typeUrl);
     if (!state) {
-      state = { typeUrl, wildcard: false, names: new Set(), view: EMPTY_VIEW, accepted: EMPTY_VIEW, held: new Map(), forced: new Set(), epoch: 0 };
+      state = { typeUrl, wildcard: false, names: new Set(), view: EMPTY_VIEW, accepted: EMPTY_VIEW, held: new Map(), heldRemovals: new Map(), forced: new Set(), epoch: 0 };
       this.types.set(typeUrl, state);
     }
     return state;
@@ -259,8 +268,9 @@ export abstract class XdsStream<Request> {
   /**
    * Records the ACK or NACK of the outstanding response of a type. A NACK is traced to the
    * resources its message names; those are held at the proxy's version, and the rest of the
-   * change goes out with the next response. When it names none, every resource of the response
-   * is held, so the rejected versions are never sent in a loop.
+   * change goes out with the next response. When it names none, every resource and removal of the
+   * response is held, so the rejected versions are never sent in a loop. A held removal is tried
+   * again with the next change of the type.
    */
   protected recordReply(state: TypeState, errorDetail: { code?: number; message?: string } | undefined): void {
     const response = state.outstanding;
@@ -275,15 +285,18 @@ export abstract class XdsStream<Request> {
     }
 
     const message = errorDetail.message ?? '';
-    const names = response.resources.map((resource) => resource.name);
     const versions = new Map(response.resources.map((resource) => [resource.name, resource.version]));
-    const traced = traceRejectedResources(message, names);
-    const rejectedNames = traced.length > 0 ? traced : names;
+    const removed = [...response.previousView.keys()].filter((name) => !response.view.has(name));
+    // Removals go after the resources, so that a "resource index" in the message still points at its resource.
+    const sentNames = [...response.resources.map((resource) => resource.name), ...removed];
+    const traced = traceRejectedResources(message, sentNames);
+    const rejectedNames = traced.length > 0 ? traced : sentNames;
     const rejected = rejectedNames.map((name) => ({ name, version: versions.get(name) ?? '' }));
-    for (const resource of rejected) state.held.set(resource.name, resource.version);
+    for (const name of rejectedNames) {
+      if (versions.has(name)) state.held.set(name, versions.get(name)!);
+      else state.heldRemovals.set(name, response.typeVersion);
+    }
     // The proxy keeps what it had before the rejected response.
-    // NOTE: delta removals are not held, so a client that rejects a removal is sent it again with
-    // the next response of the type.
     state.view = response.previousView;
     this.touch(state);
 
@@ -337,6 +350,12 @@ export abstract class XdsStream<Request> {
         this.touch(state);
       }
     }
+    for (const [name, typeVersion] of state.heldRemovals) {
+      if (typeSnapshot.version !== typeVersion || typeSnapshot.resources.has(name)) {
+        state.heldRemovals.delete(name);
+        this.touch(state);
+      }
+    }
 
     let next: ResourceView;
     let exact = true;
@@ -360,12 +379,17 @@ export abstract class XdsStream<Request> {
       next = exact ? this.sharedView(state, typeSnapshot) : built;
     }
 
-    if (!ads) return { view: next, exact };
     let kept: Map<string, KnownResource> | undefined;
     let referenced: Set<string> | undefined;
     for (const name of missingFrom(state.view, typeSnapshot)) {
       const previous = state.view.get(name)!;
       if (next.has(name) || !this.subscribed(state, name)) continue;
+      if (state.heldRemovals.has(name)) {
+        kept ??= new Map(next);
+        kept.set(name, previous);
+        continue;
+      }
+      if (!ads) continue;
       this.readAllViews = true;
       referenced ??= this.referencedKeys();
       if (referenced.has(refKey(state.typeUrl, name))) {
@@ -463,7 +487,15 @@ export abstract class XdsStream<Request> {
   ): void {
     const nonce = `${this.info.streamId}-${++this.nonceCounter}`;
     const bytes = encode(nonce);
-    state.outstanding = { nonce, version, cause: this.snapshot?.cause ?? '', resources, previousView: state.view };
+    state.outstanding = {
+      nonce,
+      version,
+      cause: this.snapshot?.cause ?? '',
+      resources,
+      previousView: state.view,
+      view,
+      typeVersion: this.snapshot?.types.get(state.typeUrl)?.version ?? '',
+    };
     if (this.fixedTypeUrl === undefined) this.forceDependents(state, view);
     state.view = view;
     state.lastNonce = nonce;

@@ -157,6 +157,25 @@ const CASES: { name: string; run: (context: CaseContext) => Promise<void> }[] = 
     },
   },
   {
+    name: 'nack of a removal',
+    async run({ open, publish, hooks }) {
+      const client = open();
+      client.subscribe(TYPE_URL.cluster);
+      await client.settle();
+      const before = client.holds(TYPE_URL.cluster);
+
+      publish({ clusters: { checkout: undefined }, routeTo: ['checkout'] });
+      client.nack(await client.next(), 'cannot remove catalog');
+      assert.deepEqual(await client.collectFor(200), [], 'the rejected removal is not sent again');
+      assert.deepEqual(client.holds(TYPE_URL.cluster), before);
+      assert.equal(hooks.nacks.length, 1);
+
+      publish({ clusters: { checkout: 2 }, routeTo: ['checkout'] });
+      await client.settle();
+      assert.deepEqual(names(client.holds(TYPE_URL.cluster)), ['checkout'], 'the next change removes it');
+    },
+  },
+  {
     name: 'stale nonce changes nothing',
     async run({ open, publish, hooks }) {
       const client = open();
