@@ -4,25 +4,38 @@ import { LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseAllDocuments
 import type { Diagnostic } from './diagnostics';
 import { createDiagnostic, type ConfigErrorCode } from './errors';
 
-/** One YAML document of a configuration file, with what is needed to report positions in it. */
+/**
+ * One YAML document of a configuration file, with what is needed to report positions in it.
+ * `DocumentLoader` hands the same object to every load while the file's text stays the same, so
+ * neither it nor its `yaml` document may be changed.
+ */
 export interface ConfigDocument {
   /** The file as the caller named it (a folder's files are joined to the folder's path). */
-  file: string;
+  readonly file: string;
   /** 0-based position of the document in its file. */
-  index: number;
-  yaml: Document.Parsed;
+  readonly index: number;
+  readonly yaml: Document.Parsed;
   /** Maps offsets of the whole file to lines and columns. */
-  lineCounter: LineCounter;
+  readonly lineCounter: LineCounter;
 }
 
-/** The result of reading configuration paths: every non-empty document and every problem found. */
+/**
+ * The result of reading configuration paths: every non-empty document and every problem found.
+ * `KindRegistry.validate` keeps its result per object, so a set must not change once it is built.
+ */
 export interface LoadedDocuments {
   /** The files read, in load order. */
-  files: string[];
+  readonly files: readonly string[];
+  readonly documents: readonly ConfigDocument[];
+  readonly diagnostics: readonly Diagnostic[];
+  /** The text of each file read, by file, for callers that record what they validated. */
+  readonly texts?: ReadonlyMap<string, string>;
+}
+
+/** The documents and YAML problems of one file's text. */
+export interface ParsedDocuments {
   documents: ConfigDocument[];
   diagnostics: Diagnostic[];
-  /** The text of each file read, by file, for callers that record what they validated. */
-  texts?: Map<string, string>;
 }
 
 /** A 1-based line and column. */
@@ -37,21 +50,111 @@ const YAML_EXTENSIONS = new Set(['.yaml', '.yml']);
  * Reads files and folders into YAML documents. A folder contributes its `*.yaml` and `*.yml`
  * files (not those of sub-folders) sorted by name. Unreadable paths and YAML syntax errors become
  * diagnostics. The documents of a file with syntax errors are dropped, so that nothing half-read
- * is validated.
+ * is validated. Use a `DocumentLoader` to read the same paths again after an edit.
  */
 export async function loadDocuments(paths: readonly string[]): Promise<LoadedDocuments> {
-  const result: LoadedDocuments = { files: [], documents: [], diagnostics: [], texts: new Map() };
-  for (const configPath of paths) {
-    const files = await listConfigFiles(configPath, result.diagnostics);
-    for (const file of files) {
-      await readConfigFile(file, result);
-    }
+  return new DocumentLoader().load(paths);
+}
+
+/** The parse of one file's text, kept for the next load. */
+interface ParsedFile {
+  text: string;
+  documents: readonly ConfigDocument[];
+  diagnostics: readonly Diagnostic[];
+}
+
+/**
+ * Reads configuration paths as `loadDocuments` does, for callers that read the same paths after
+ * each edit. A file whose text is the same as at the previous load is not parsed again: its
+ * documents and YAML problems are reused. A load that finds the same files, texts and problems as
+ * the previous one returns the previous `LoadedDocuments` object itself, so that results kept per
+ * object, such as those of `KindRegistry.validate`, are reused too. Only the files of the last
+ * load are kept.
+ *
+ * Loads run one at a time, in the order they were requested, so that each one reuses what the
+ * previous one parsed, and loads resolve in the order they were requested.
+ */
+export class DocumentLoader {
+  private lastFiles = new Map<string, ParsedFile>();
+  private previous: LoadedDocuments | undefined;
+  private parseCount = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** Number of files this loader has parsed. A file reused from the previous load does not count. */
+  get filesParsed(): number {
+    return this.parseCount;
   }
-  return result;
+
+  /** Reads the paths after the load in progress, parsing only the files whose text changed since the previous load. */
+  load(paths: readonly string[]): Promise<LoadedDocuments> {
+    const run = this.queue.then(() => this.read(paths));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async read(paths: readonly string[]): Promise<LoadedDocuments> {
+    const files: string[] = [];
+    const documents: ConfigDocument[] = [];
+    const diagnostics: Diagnostic[] = [];
+    const texts = new Map<string, string>();
+    const parsedFiles = new Map<string, ParsedFile>();
+    for (const configPath of paths) {
+      for (const file of await listConfigFiles(configPath, diagnostics)) {
+        let text: string;
+        try {
+          text = await fs.readFile(file, 'utf8');
+        } catch (error) {
+          diagnostics.push(unreadable(file, error));
+          continue;
+        }
+        const parsed = this.parse(file, text);
+        parsedFiles.set(file, parsed);
+        files.push(file);
+        texts.set(file, text);
+        documents.push(...parsed.documents);
+        diagnostics.push(...parsed.diagnostics);
+      }
+    }
+
+    this.lastFiles = parsedFiles;
+    const loaded: LoadedDocuments = Object.freeze({
+      files: Object.freeze(files),
+      documents: Object.freeze(documents),
+      diagnostics: Object.freeze(diagnostics.map(freezeDiagnostic)),
+      texts,
+    });
+    if (this.previous !== undefined && sameLoad(this.previous, loaded)) return this.previous;
+    this.previous = loaded;
+    return loaded;
+  }
+
+  private parse(file: string, text: string): ParsedFile {
+    const cached = this.lastFiles.get(file);
+    if (cached !== undefined && cached.text === text) return cached;
+    this.parseCount++;
+    const parsed = parseDocuments(file, text);
+    return { text, documents: Object.freeze(parsed.documents), diagnostics: Object.freeze(parsed.diagnostics.map(freezeDiagnostic)) };
+  }
+}
+
+/** True when two loads read the same files with the same texts and found the same problems. */
+function sameLoad(a: LoadedDocuments, b: LoadedDocuments): boolean {
+  if (a.files.length !== b.files.length || a.diagnostics.length !== b.diagnostics.length) return false;
+  const sameFiles = a.files.every((file, index) => file === b.files[index] && a.texts?.get(file) === b.texts?.get(file));
+  // Parse problems of a reused file are the same objects. Problems of reading are made anew at each load.
+  return sameFiles && a.diagnostics.every((diagnostic, index) => diagnostic === b.diagnostics[index] || sameDiagnostic(diagnostic, b.diagnostics[index]));
+}
+
+function sameDiagnostic(a: Diagnostic, b: Diagnostic): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function freezeDiagnostic(diagnostic: Diagnostic): Diagnostic {
+  return Object.freeze(diagnostic);
 }
 
 /** Parses the text of one file into documents, reporting YAML errors with their positions. */
-export function parseDocuments(file: string, text: string): { documents: ConfigDocument[]; diagnostics: Diagnostic[] } {
+export function parseDocuments(file: string, text: string): ParsedDocuments {
   const lineCounter = new LineCounter();
   const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const diagnostics: Diagnostic[] = [];
@@ -65,7 +168,7 @@ export function parseDocuments(file: string, text: string): { documents: ConfigD
     }
     // A document of only comments has no contents, or a null scalar after a `---` marker.
     const empty = yaml.contents === null || (isScalar(yaml.contents) && yaml.contents.value === null);
-    if (!empty) documents.push({ file, index, yaml, lineCounter });
+    if (!empty) documents.push(Object.freeze({ file, index, yaml, lineCounter }));
   });
   return { documents: diagnostics.length > 0 ? [] : documents, diagnostics };
 }
@@ -108,21 +211,6 @@ async function listConfigFiles(configPath: string, diagnostics: Diagnostic[]): P
     );
   }
   return files.map((name) => path.join(configPath, name));
-}
-
-async function readConfigFile(file: string, result: LoadedDocuments): Promise<void> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (error) {
-    result.diagnostics.push(unreadable(file, error));
-    return;
-  }
-  result.files.push(file);
-  result.texts?.set(file, text);
-  const parsed = parseDocuments(file, text);
-  result.documents.push(...parsed.documents);
-  result.diagnostics.push(...parsed.diagnostics);
 }
 
 function unreadable(file: string, error: unknown): Diagnostic {

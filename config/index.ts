@@ -2,8 +2,8 @@ export type { Diagnostic, Severity } from './diagnostics';
 export { formatDiagnostic, formatDiagnostics, hasErrors } from './diagnostics';
 export type { CatalogueEntry, ConfigErrorCode, DiagnosticDetails } from './errors';
 export { CONFIG_ERRORS, createDiagnostic } from './errors';
-export type { ConfigDocument, LoadedDocuments, LinePosition } from './documents';
-export { loadDocuments, parseDocuments, positionOf, nodeAtPath } from './documents';
+export type { ConfigDocument, LoadedDocuments, LinePosition, ParsedDocuments } from './documents';
+export { DocumentLoader, loadDocuments, parseDocuments, positionOf, nodeAtPath } from './documents';
 export type { Cursor, Reader, FieldSpec, FieldSpecs, JsonSchema, ReportOptions, StringOptions, ListOptions } from './schema';
 export {
   ValidationContext,

@@ -95,7 +95,6 @@ export interface ValidationResult {
   diagnostics: Diagnostic[];
 }
 
-
 /**
  * The kinds Meridian reads, and the checks across them. `config/` defines no kind itself. The
  * owner of each kind registers it, so that `config/` never imports them.
@@ -103,6 +102,8 @@ export interface ValidationResult {
 export class KindRegistry {
   private readonly definitions = new Map<string, KindDefinition<unknown>>();
   private readonly setChecks: SetCheck[] = [];
+  /** Results of `validate` by document set, dropped when a kind or check is added. */
+  private results = new WeakMap<LoadedDocuments, { set: DocumentSet; diagnostics: readonly Diagnostic[] }>();
 
   /** Adds a kind. Throws when the kind is already registered. */
   register<T>(definition: KindDefinition<T>): this {
@@ -110,12 +111,14 @@ export class KindRegistry {
       throw new Error(`kind "${definition.kind}" is already registered; register each kind once per registry`);
     }
     this.definitions.set(definition.kind, definition);
+    this.results = new WeakMap();
     return this;
   }
 
   /** Adds a check that runs on the valid documents after each document was validated alone. */
   addSetCheck(check: SetCheck): this {
     this.setChecks.push(check);
+    this.results = new WeakMap();
     return this;
   }
 
@@ -133,8 +136,22 @@ export class KindRegistry {
   /**
    * Validates every loaded document and then the set as a whole. The diagnostics include those
    * of loading, sorted by file and position.
+   *
+   * The result is kept per `loaded` object, so validating the same object again (a check before
+   * an offer, or two readers of one load) returns it without validating again. Each call returns
+   * a new diagnostics list of frozen diagnostics. The set's values are shared by every such call
+   * and must not be changed.
    */
   validate(loaded: LoadedDocuments): ValidationResult {
+    let result = this.results.get(loaded);
+    if (result === undefined) {
+      result = this.validateUncached(loaded);
+      this.results.set(loaded, result);
+    }
+    return { set: result.set, diagnostics: [...result.diagnostics] };
+  }
+
+  private validateUncached(loaded: LoadedDocuments): { set: DocumentSet; diagnostics: readonly Diagnostic[] } {
     const diagnostics = [...loaded.diagnostics];
     const valid = new Map<string, ValidatedDocument<unknown>[]>();
     const declared = new Map<string, string[]>();
@@ -161,7 +178,9 @@ export class KindRegistry {
     const set = new DocumentSet(valid, declared, invalidKinds, invalidDocuments);
     const report = setReporter(diagnostics);
     for (const check of this.setChecks) check(set, report);
-    return { set, diagnostics: sortByPosition(diagnostics, loaded.files) };
+    // Frozen copies, because every caller that validates the same set gets these objects.
+    const sorted = sortByPosition(diagnostics, loaded.files).map((diagnostic) => Object.freeze({ ...diagnostic }));
+    return { set, diagnostics: Object.freeze(sorted) };
   }
 
   private validateDocument(

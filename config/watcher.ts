@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
-import { loadDocuments, type LoadedDocuments } from './documents';
+import { DocumentLoader, type LoadedDocuments } from './documents';
 
 /** Default quiet time after the last file event before the paths are read again. */
 export const DEFAULT_DEBOUNCE_MS = 100;
@@ -18,6 +18,11 @@ export interface ConfigWatcherOptions {
    * file written without pause is still reloaded. Default 1000, and never less than `debounceMs`.
    */
   maxDelayMs?: number;
+  /**
+   * Reads the paths at each reload. Default: a loader of the watcher's own. Pass a loader that
+   * other readers of the same paths use, so that they reuse the files it parsed.
+   */
+  loader?: DocumentLoader;
   logger: Logger;
 }
 
@@ -32,7 +37,8 @@ export type ReloadListener = (loaded: LoadedDocuments) => void | Promise<void>;
  * only events on `.yaml` and `.yml` names count, so editors' swap and backup files do not
  * trigger reloads. A burst of events is reloaded once it has been quiet for `debounceMs`, or
  * `maxDelayMs` after its first event if it never goes quiet. Reloads never overlap: events during
- * a reload schedule one more after it.
+ * a reload schedule one more after it. Each reload parses only the files whose text changed (see
+ * `DocumentLoader`).
  *
  * NOTE: a watched folder that is itself deleted or renamed is not watched again. The watch error
  * is logged, and the last reloaded set stays in force.
@@ -41,6 +47,7 @@ export class ConfigWatcher {
   private readonly watchers: fs.FSWatcher[] = [];
   private readonly debounceMs: number;
   private readonly maxDelayMs: number;
+  private readonly loader: DocumentLoader;
   private timer: NodeJS.Timeout | undefined;
   /** Time of the first event not yet reloaded. */
   private burstStartedAt: number | undefined;
@@ -61,6 +68,7 @@ export class ConfigWatcher {
     if (!Number.isFinite(this.maxDelayMs)) {
       throw new Error(`maxDelayMs must be a number of milliseconds, got ${options.maxDelayMs}`);
     }
+    this.loader = options.loader ?? new DocumentLoader();
   }
 
   /** Starts watching. Throws when a path cannot be watched, for example when it does not exist. */
@@ -75,6 +83,20 @@ export class ConfigWatcher {
       watcher.on('error', (error) => this.options.logger.error({ err: error, folder }, 'config watch failed'));
       this.watchers.push(watcher);
     }
+  }
+
+  /**
+   * Reloads the paths now, without waiting for the quiet time, and resolves once the listener has
+   * handled the set. A reload in progress finishes first. For callers that read the paths before
+   * `start()`, so that an edit made in between is not missed.
+   */
+  async reloadNow(): Promise<void> {
+    if (this.closed) return;
+    const inProgress = this.reloading;
+    this.reload();
+    // A reload in progress starts the requested one when it ends.
+    if (inProgress !== undefined) await inProgress;
+    await this.reloading;
   }
 
   /** Stops watching and waits for a reload in progress. No listener call starts after it resolves. */
@@ -114,7 +136,13 @@ export class ConfigWatcher {
 
   private async runReload(): Promise<void> {
     try {
-      const loaded = await loadDocuments(this.paths);
+      const startedAt = performance.now();
+      const parsedBefore = this.loader.filesParsed;
+      const loaded = await this.loader.load(this.paths);
+      this.options.logger.debug(
+        { files: loaded.files.length, filesParsed: this.loader.filesParsed - parsedBefore, loadMs: Math.round(performance.now() - startedAt) },
+        'config reloaded',
+      );
       if (!this.closed) await this.listener(loaded);
     } catch (error) {
       this.options.logger.error({ err: error, paths: this.paths }, 'config reload failed');

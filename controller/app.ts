@@ -11,6 +11,7 @@ import {
   XdsMetrics,
   type Readiness,
 } from '../admin';
+import { ConfigWatcher, DocumentLoader, type LoadedDocuments } from '../config';
 import { Registry, StaticSource, type DiscoverySource } from '../discovery';
 import { buildResources, createConfigKinds, PolicyStore, type HealthInput } from '../policy';
 import { PolicyHistory, RevisionStore, SnapshotStore } from '../store';
@@ -84,7 +85,9 @@ const buildWithPolicyEngine = (health?: HealthInput): ResourceBuilder => (regist
 /**
  * Starts a control plane: the static discovery source and the policy store on the config paths,
  * the controller, the xDS server and the admin server. Proxies that connect before discovery has
- * synced wait for it; they are never sent a partial configuration.
+ * synced wait for it; they are never sent a partial configuration. One watcher reloads the config
+ * paths for both the static source and the policy history, so each edit is read, parsed and
+ * validated once.
  */
 export async function startMeridian(options: MeridianOptions): Promise<RunningMeridian> {
   const log = options.logger;
@@ -94,12 +97,19 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
   const adminAddress = parseListenAddress(options.adminAddress);
   parseListenAddress(options.xdsAddress);
 
+  // The source and the store share the kinds, so that validating one load for both is done once.
   const kinds = createConfigKinds();
-  const source = new StaticSource({ paths, logger: log, kinds, name: 'static', debounceMs: options.debounceMs });
+  const loader = new DocumentLoader();
+  const source = new StaticSource({ paths, logger: log, kinds, name: 'static', watch: false, loader });
   const registry = new Registry([...(options.discoverySources ?? []), source], { logger: log });
-  const policies = new PolicyStore({ logger: log, kinds, debounceMs: options.debounceMs });
+  const policies = new PolicyStore({ logger: log, kinds });
   const revisions = await RevisionStore.open(options.stateDir);
-  const history = new PolicyHistory({ policies, revisions, configPaths: paths, logger: log, debounceMs: options.debounceMs });
+  const history = new PolicyHistory({ policies, revisions, configPaths: paths, logger: log, watch: false, loader });
+  const configWatcher = new ConfigWatcher(paths, (loaded) => offerConfig(loaded, history, source, log), {
+    logger: log.child({ component: 'config-watcher' }),
+    debounceMs: options.debounceMs,
+    loader,
+  });
 
   const metricsRegistry = new MetricsRegistry();
   const metrics = new XdsMetrics({ registry: metricsRegistry });
@@ -185,6 +195,11 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
   if (warmStart.restoredGroups === 0) await Promise.race([registryStarted, delay(syncTimeoutMs)]);
   else log.info({ restoredGroups: warmStart.restoredGroups, file: snapshotStore?.location }, 'serving the last known good snapshot until discovery syncs');
   await history.start();
+  // The source and the history read the paths before the watcher started. A reload now applies an
+  // edit made meanwhile. When nothing changed, the loader returns the same document set, whose
+  // validation is reused.
+  configWatcher.start();
+  await configWatcher.reloadNow();
   metrics.observeRegistry(registry.snapshot());
   controller.recomputeAll();
 
@@ -219,10 +234,32 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
       controller.stop();
       await snapshotStore?.flush();
       health.close();
-      await Promise.all([xds.close(500), closeAdminServer(admin), registry.stop(), history.close()]);
+      const stopConfig = async () => {
+        // The watcher stops first and waits for its reload in progress, so that no reload reaches
+        // the source or the history while they stop.
+        await configWatcher.close();
+        await Promise.all([registry.stop(), history.close()]);
+      };
+      await Promise.all([xds.close(500), closeAdminServer(admin), stopConfig()]);
       log.info('meridian stopped');
     },
   };
+}
+
+/**
+ * Hands one load of the config paths to the policy history and then to the static source. The
+ * history goes first because it may wait for an apply in progress and for its revision log on
+ * disk, which would leave the registry changed and the policies not. Between the policy store's
+ * change and the registry's, only promise callbacks run and no timer or I/O callback, so the
+ * controller's recompute and the admin API see both changes of an edit or neither.
+ */
+async function offerConfig(loaded: LoadedDocuments, history: PolicyHistory, source: StaticSource, log: Logger): Promise<void> {
+  try {
+    await history.offerFolder(loaded);
+  } catch (error) {
+    log.error({ err: error, files: loaded.files }, 'policy reload failed; the services of the edit are applied without its policies');
+  }
+  source.offer(loaded);
 }
 
 /** Resolves after `ms` without keeping the process alive. */

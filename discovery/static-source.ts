@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import {
   ConfigWatcher,
+  DocumentLoader,
   KindRegistry,
   formatDiagnostic,
   hasErrors,
-  loadDocuments,
   type Diagnostic,
   type LoadedDocuments,
 } from '../config';
@@ -24,8 +24,13 @@ export interface StaticSourceOptions {
    * source accepts and rejects edits exactly as the policy store does.
    */
   kinds?: KindRegistry;
-  /** Watch the paths and apply edits. Default true. */
+  /**
+   * Watch the paths and apply edits. Default true. Set it to false when the caller watches the
+   * paths itself and hands each load to `offer`.
+   */
   watch?: boolean;
+  /** Reads the paths. Default: a loader of the source's own. Pass a shared one to reuse its parsed files. */
+  loader?: DocumentLoader;
   /** Quiet time after the last file event before reloading, in milliseconds. Default 100. */
   debounceMs?: number;
 }
@@ -49,12 +54,14 @@ export class StaticSource implements DiscoverySource {
   private readonly listeners = new Set<() => void>();
   private readonly kinds: KindRegistry;
   private readonly log: Logger;
+  private readonly loader: DocumentLoader;
   private watcher: ConfigWatcher | undefined;
 
   constructor(private readonly options: StaticSourceOptions) {
     if (options.paths.length === 0) throw new Error('StaticSource needs at least one path in options.paths');
     this.name = options.name ?? `static:${options.paths.join(',')}`;
     this.kinds = options.kinds ?? createDiscoveryKinds();
+    this.loader = options.loader ?? new DocumentLoader();
     this.log = options.logger.child({ component: 'static-source', source: this.name });
   }
 
@@ -63,13 +70,14 @@ export class StaticSource implements DiscoverySource {
     return this.isSynced;
   }
 
-  /** Loads the paths once and then watches them. Resolves after the first load, valid or not. */
+  /** Loads the paths once and then watches them, unless `watch` is false. Resolves after the first load, valid or not. */
   async start(): Promise<void> {
-    this.apply(await loadDocuments(this.options.paths));
+    this.offer(await this.loader.load(this.options.paths));
     if (this.options.watch === false) return;
-    this.watcher = new ConfigWatcher(this.options.paths, (loaded) => this.apply(loaded), {
+    this.watcher = new ConfigWatcher(this.options.paths, (loaded) => this.offer(loaded), {
       logger: this.log,
       debounceMs: this.options.debounceMs,
+      loader: this.loader,
     });
     this.watcher.start();
   }
@@ -93,8 +101,12 @@ export class StaticSource implements DiscoverySource {
     return this.errors;
   }
 
-  /** Validates a loaded document set and, when it has no error, makes its services current. */
-  private apply(loaded: LoadedDocuments): void {
+  /**
+   * Validates a loaded document set and, when it has no error, makes its services current. Each
+   * reload of the source's own watcher calls it. With `watch: false`, the caller calls it with
+   * each load of the paths.
+   */
+  offer(loaded: LoadedDocuments): void {
     const { set, diagnostics } = this.kinds.validate(loaded);
     if (hasErrors(diagnostics)) {
       this.errors = diagnostics;

@@ -18,7 +18,7 @@ export type { ProtoObject } from './resources/common';
 export { TRAFFIC_POLICY_KIND, trafficPolicyKind } from './traffic-policy';
 export { checkPolicyReferences } from './references';
 export { createConfigKinds, validateFiles } from './validate-files';
-export { PolicyStore, REVISION_LENGTH, revisionOf, canonicalJson, type PolicyStoreOptions, type PolicyLoadResult, type PolicyCheckResult } from './store';
+export { PolicyStore, REVISION_LENGTH, revisionOf, canonicalJson, canonicalJsonOf, type PolicyStoreOptions, type PolicyLoadResult, type PolicyCheckResult } from './store';
 export {
   diffConfigurations,
   formatConfigurationDiff,

@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
   ConfigWatcher,
+  DocumentLoader,
   formatDiagnostic,
   hasErrors,
   loadDocuments,
+  type ConfigDocument,
   type Diagnostic,
   type KindRegistry,
   type LoadedDocuments,
@@ -91,8 +93,9 @@ export class PolicyStore {
   /** Loads the paths, then reloads them after each edit. Resolves after the first load, accepted or not. */
   async watch(paths: readonly string[]): Promise<PolicyLoadResult> {
     if (this.watcher !== undefined) throw new Error('the policy store already watches its paths; call close() before watching again');
-    const result = await this.load(paths);
-    this.watcher = new ConfigWatcher(paths, (loaded) => void this.apply(loaded), { logger: this.log, debounceMs: this.options.debounceMs });
+    const loader = new DocumentLoader();
+    const result = this.apply(await loader.load(paths));
+    this.watcher = new ConfigWatcher(paths, (loaded) => void this.apply(loaded), { logger: this.log, debounceMs: this.options.debounceMs, loader });
     this.watcher.start();
     return result;
   }
@@ -157,8 +160,25 @@ export class PolicyStore {
 
 /** Returns the first hex characters of the sha256 of the documents' canonical JSON, in name order. */
 export function revisionOf(documents: readonly ValidatedDocument<TrafficPolicy>[]): string {
-  const canonical = documents.map((document) => canonicalJson(document.document.yaml.toJSON()));
+  const canonical = documents.map((document) => canonicalJsonOf(document.document));
   return createHash('sha256').update(`[${canonical.join(',')}]`).digest('hex').slice(0, REVISION_LENGTH);
+}
+
+/** Canonical JSON by document. An entry lives as long as its document. */
+const canonicalDocuments = new WeakMap<ConfigDocument, string>();
+
+/**
+ * Returns the canonical JSON of a document's content. The result is kept per document object,
+ * because documents never change and a loader hands the same objects to every load while a
+ * file's text stays the same.
+ */
+export function canonicalJsonOf(document: ConfigDocument): string {
+  let json = canonicalDocuments.get(document);
+  if (json === undefined) {
+    json = canonicalJson(document.yaml.toJSON());
+    canonicalDocuments.set(document, json);
+  }
+  return json;
 }
 
 /** Serializes JSON with object keys sorted, so that equal content gives equal text. */

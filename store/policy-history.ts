@@ -3,17 +3,18 @@ import { isMap } from 'yaml';
 import type { Logger } from 'pino';
 import {
   ConfigWatcher,
+  DocumentLoader,
   createDiagnostic,
   hasErrors,
-  loadDocuments,
   nodeAtPath,
   parseDocuments,
   positionOf,
   type ConfigDocument,
   type Diagnostic,
   type LoadedDocuments,
+  type ParsedDocuments,
 } from '../config';
-import { canonicalJson, TRAFFIC_POLICY_KIND, type PolicyCheckResult, type PolicySet, type PolicyStore } from '../policy';
+import { canonicalJsonOf, TRAFFIC_POLICY_KIND, type PolicyCheckResult, type PolicySet, type PolicyStore } from '../policy';
 import type { Revision, RevisionFile, RevisionStore, RevisionSummary } from './revisions';
 
 /** Options of `PolicyHistory`. */
@@ -25,6 +26,13 @@ export interface PolicyHistoryOptions {
   logger: Logger;
   /** Quiet time after the last file event before reloading, in milliseconds. Default 100. */
   debounceMs?: number;
+  /**
+   * Watch the config paths and reconcile after each edit. Default true. Set it to false when the
+   * caller watches the paths itself and hands each load to `offerFolder`.
+   */
+  watch?: boolean;
+  /** Reads the config paths. Default: a loader of the history's own. Pass a shared one to reuse its parsed files. */
+  loader?: DocumentLoader;
 }
 
 /** The outcome of `apply` or `rollback`. */
@@ -77,22 +85,40 @@ export class RevisionNotFoundError extends Error {
  */
 export class PolicyHistory {
   private readonly log: Logger;
+  private readonly loader: DocumentLoader;
   private queue: Promise<unknown> = Promise.resolve();
   private watcher: ConfigWatcher | undefined;
+  /** The parsed files of the last revision offered with the folder's services, so that folder reloads do not parse them again. */
+  private parsedRevision: { id: number; files: readonly ParsedDocuments[] } | undefined;
 
   constructor(private readonly options: PolicyHistoryOptions) {
     this.log = options.logger.child({ component: 'policy-history' });
+    this.loader = options.loader ?? new DocumentLoader();
   }
 
-  /** Loads the folder, puts the right revision in force, then watches the folder. Resolves after the first load. */
+  /**
+   * Loads the folder, puts the right revision in force, then watches the folder unless `watch` is
+   * false. Resolves after the first load.
+   */
   async start(): Promise<void> {
-    const folder = await loadDocuments(this.options.configPaths);
-    await this.enqueue(() => this.reconcileFolder(folder));
-    this.watcher = new ConfigWatcher(this.options.configPaths, (loaded) => this.enqueue(() => this.reconcileFolder(loaded)), {
+    const folder = await this.loader.load(this.options.configPaths);
+    await this.offerFolder(folder);
+    if (this.options.watch === false) return;
+    this.watcher = new ConfigWatcher(this.options.configPaths, (loaded) => this.offerFolder(loaded), {
       logger: this.log,
       debounceMs: this.options.debounceMs,
+      loader: this.loader,
     });
     this.watcher.start();
+  }
+
+  /**
+   * Puts in force the policies that a load of the watched folder calls for, by the rules of the
+   * class comment, after the operation in progress. Each reload of the history's own watcher
+   * calls it. With `watch: false`, the caller calls it with each load of the config paths.
+   */
+  async offerFolder(folder: LoadedDocuments): Promise<void> {
+    await this.enqueue(() => this.reconcileFolder(folder));
   }
 
   /** Stops watching and waits for the operation in progress. */
@@ -116,7 +142,7 @@ export class PolicyHistory {
   /** Validates candidate TrafficPolicy files against the watched folder's services without applying them. */
   async preview(files: readonly RevisionFile[]): Promise<PolicyPreview> {
     return this.enqueue(async () => {
-      const candidate = candidateOf(await loadDocuments(this.options.configPaths), files, { rejectOtherKinds: true });
+      const candidate = candidateOf(await this.loader.load(this.options.configPaths), files, { rejectOtherKinds: true });
       return { current: this.options.policies.current(), candidate: this.options.policies.check(candidate) };
     });
   }
@@ -143,7 +169,7 @@ export class PolicyHistory {
     options: { rejectOtherKinds: boolean },
   ): Promise<RevisionOutcome> {
     const { policies, revisions } = this.options;
-    const candidate = candidateOf(await loadDocuments(this.options.configPaths), files, options);
+    const candidate = candidateOf(await this.loader.load(this.options.configPaths), files, options);
     const check = policies.check(candidate);
     const inForce = revisions.inForce();
     if (!check.accepted) {
@@ -165,22 +191,25 @@ export class PolicyHistory {
     const { policies, revisions } = this.options;
     const digest = folderDigest(folder);
     const inForce = revisions.inForce();
+    const latestFromFolder = revisions.latestFromFolder();
 
-    if (inForce !== undefined && revisions.latestFromFolder()?.folderDigest === digest) {
+    if (inForce !== undefined && latestFromFolder?.folderDigest === digest) {
       // The folder's policies have not changed since they were recorded: keep the revision in
       // force, checked against the folder's current services.
-      policies.offer(candidateOf(folder, inForce.files, { rejectOtherKinds: false }));
+      if (inForce.id === latestFromFolder.id) {
+        // The revision in force has the folder's policies, so the folder is offered as it is. A
+        // reader that validates the same load with the same kinds, as the static source does in
+        // startMeridian, then reuses the result.
+        this.offerFolderOrRevision(folder, inForce);
+      } else {
+        policies.offer(this.candidateWithRevision(folder, inForce));
+      }
       return;
     }
 
     const check = policies.check(folder);
     if (!check.accepted) {
-      // Logs every diagnostic and keeps them for lastErrors(); the set in force stays.
-      policies.offer(folder);
-      if (inForce !== undefined && !policies.synced) {
-        this.log.warn({ revision: inForce.id }, 'watched folder rejected; serving the revision in force');
-        policies.offer(candidateOf(folder, inForce.files, { rejectOtherKinds: false }));
-      }
+      this.offerFolderOrRevision(folder, inForce);
       return;
     }
 
@@ -189,6 +218,26 @@ export class PolicyHistory {
     const revision = await revisions.append({ hash: check.set.revision, author, message: 'watched folder changed', files, folderDigest: digest });
     policies.offer(folder);
     this.log.info({ revision: revision.id, hash: revision.hash, author }, 'policy revision recorded');
+  }
+
+  /**
+   * Offers the folder. When the store rejects it and has never accepted a set, as at a start with
+   * an invalid folder, offers the folder's services with the policies of the revision in force.
+   */
+  private offerFolderOrRevision(folder: LoadedDocuments, inForce: Revision | undefined): void {
+    const { policies } = this.options;
+    // The store logs a rejected folder with every diagnostic and keeps them for lastErrors(), and the set in force stays.
+    if (policies.offer(folder).accepted || inForce === undefined || policies.synced) return;
+    this.log.warn({ revision: inForce.id }, 'watched folder rejected; serving the revision in force');
+    policies.offer(this.candidateWithRevision(folder, inForce));
+  }
+
+  /** Returns the folder's documents with the policies of `revision`, parsing its files once while it stays the one offered. */
+  private candidateWithRevision(folder: LoadedDocuments, revision: Revision): LoadedDocuments {
+    if (this.parsedRevision?.id !== revision.id) {
+      this.parsedRevision = { id: revision.id, files: revision.files.map((file) => parseDocuments(file.name, file.text)) };
+    }
+    return candidateOf(folder, revision.files, { rejectOtherKinds: false }, this.parsedRevision.files);
   }
 
   /** Runs operations one at a time, so a folder reload never interleaves with an apply. */
@@ -202,28 +251,36 @@ export class PolicyHistory {
 /**
  * Builds a candidate document set: the watched folder's documents except its TrafficPolicy
  * documents, plus the TrafficPolicy documents of `files`. With `rejectOtherKinds`, a document of
- * another kind in `files` is an error; otherwise it is left out.
+ * another kind in `files` is an error; otherwise it is left out. `parsedFiles` is the parse of
+ * each of `files`, in the same order, for a caller that kept it; without it, the files are parsed
+ * here.
  */
-export function candidateOf(folder: LoadedDocuments, files: readonly RevisionFile[], options: { rejectOtherKinds: boolean }): LoadedDocuments {
-  const candidate: LoadedDocuments = {
-    files: [...folder.files],
-    documents: folder.documents.filter((document) => kindOf(document) !== TRAFFIC_POLICY_KIND),
-    diagnostics: [...folder.diagnostics],
-  };
-  for (const file of files) {
-    const parsed = parseDocuments(file.name, file.text);
-    candidate.files.push(file.name);
-    candidate.diagnostics.push(...parsed.diagnostics);
+export function candidateOf(
+  folder: LoadedDocuments,
+  files: readonly RevisionFile[],
+  options: { rejectOtherKinds: boolean },
+  parsedFiles: readonly ParsedDocuments[] = files.map((file) => parseDocuments(file.name, file.text)),
+): LoadedDocuments {
+  if (parsedFiles.length !== files.length) {
+    throw new Error(`candidateOf got ${parsedFiles.length} parsed files for ${files.length} files; pass one parse per file, in order`);
+  }
+  const candidateFiles = [...folder.files];
+  const documents = folder.documents.filter((document) => kindOf(document) !== TRAFFIC_POLICY_KIND);
+  const diagnostics = [...folder.diagnostics];
+  files.forEach((file, index) => {
+    const parsed = parsedFiles[index];
+    candidateFiles.push(file.name);
+    diagnostics.push(...parsed.diagnostics);
     for (const document of parsed.documents) {
       const kind = kindOf(document);
       if (kind === TRAFFIC_POLICY_KIND || kind === undefined) {
-        candidate.documents.push(document);
+        documents.push(document);
       } else if (options.rejectOtherKinds) {
-        candidate.diagnostics.push(notAPolicy(document, kind));
+        diagnostics.push(notAPolicy(document, kind));
       }
     }
-  }
-  return candidate;
+  });
+  return { files: candidateFiles, documents, diagnostics };
 }
 
 function notAPolicy(document: ConfigDocument, kind: string): Diagnostic {
@@ -256,7 +313,7 @@ function policyFilesOf(folder: LoadedDocuments): RevisionFile[] {
 export function folderDigest(folder: LoadedDocuments): string {
   const documents = folder.documents
     .filter((document) => kindOf(document) === TRAFFIC_POLICY_KIND)
-    .map((document) => canonicalJson(document.yaml.toJSON()))
+    .map((document) => canonicalJsonOf(document))
     .sort();
   return createHash('sha256').update(`[${documents.join(',')}]`).digest('hex');
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { formatDiagnostic, formatDiagnostics, loadDocuments, nodeAtPath, parseDocuments, positionOf } from '../../config';
+import { DocumentLoader, formatDiagnostic, formatDiagnostics, loadDocuments, nodeAtPath, parseDocuments, positionOf } from '../../config';
 import { makeTempFolder, summarize, yaml } from './fixtures';
 
 describe('parseDocuments', () => {
@@ -70,6 +70,121 @@ describe('loadDocuments', () => {
     assert.equal(loaded.diagnostics[0].code, 'MERIDIAN_CONFIG_FILE_UNREADABLE');
     assert.equal(loaded.diagnostics[0].file, missing);
     assert.match(loaded.diagnostics[0].message, /ENOENT/);
+  });
+});
+
+describe('DocumentLoader', () => {
+  async function twoFiles(): Promise<{ folder: string; a: string; b: string }> {
+    const folder = await makeTempFolder();
+    const a = path.join(folder, 'a.yaml');
+    const b = path.join(folder, 'b.yaml');
+    await fs.writeFile(a, yaml('name: a', '---', 'name: a2'));
+    await fs.writeFile(b, yaml('name: b', '---', 'spec:', '  to: [x, y]'));
+    return { folder, a, b };
+  }
+
+  test('parses only the edited file', async () => {
+    const { folder, a } = await twoFiles();
+    const loader = new DocumentLoader();
+    const first = await loader.load([folder]);
+    assert.equal(loader.filesParsed, 2);
+
+    await fs.writeFile(a, yaml('name: a-edited'));
+    const second = await loader.load([folder]);
+    assert.equal(loader.filesParsed, 3);
+    assert.deepEqual(
+      second.documents.map((document) => document.yaml.toJSON()),
+      [{ name: 'a-edited' }, { name: 'b' }, { spec: { to: ['x', 'y'] } }],
+    );
+    // The documents of b.yaml are those of the first load.
+    assert.equal(second.documents[1], first.documents[2]);
+    assert.equal(second.documents[2], first.documents[3]);
+  });
+
+  test('reused documents keep their positions', async () => {
+    const { folder, a } = await twoFiles();
+    const loader = new DocumentLoader();
+    await loader.load([folder]);
+    await fs.writeFile(a, yaml('# a comment that moves nothing in b.yaml', 'name: a'));
+    const loaded = await loader.load([folder]);
+    const reused = loaded.documents.find((document) => document.file.endsWith('b.yaml') && document.index === 1)!;
+    assert.deepEqual(positionOf(reused, nodeAtPath(reused, 'spec.to[1]')), { line: 4, column: 11 });
+  });
+
+  test('reused syntax errors keep their diagnostics', async () => {
+    const { folder, a, b } = await twoFiles();
+    await fs.writeFile(b, yaml('spec:', '  port: 1', '  port: 2'));
+    const loader = new DocumentLoader();
+    const first = await loader.load([folder]);
+    await fs.writeFile(a, yaml('name: a-edited'));
+    const second = await loader.load([folder]);
+    assert.equal(loader.filesParsed, 3);
+    assert.deepEqual(second.diagnostics.map(summarize), [
+      { code: 'MERIDIAN_CONFIG_DUPLICATE_KEY', line: 3, column: 3, path: '', message: 'duplicate key "port"; the mapping already has this key' },
+    ]);
+    assert.deepEqual(second.diagnostics, first.diagnostics);
+    assert.equal(second.diagnostics[0].file, b);
+  });
+
+  test('returns the same set when nothing changed', async () => {
+    const { folder, a } = await twoFiles();
+    const loader = new DocumentLoader();
+    const first = await loader.load([folder]);
+    const text = await fs.readFile(a, 'utf8');
+    await fs.writeFile(a, text);
+    assert.equal(await loader.load([folder]), first);
+
+    await fs.writeFile(a, `${text}# the same documents, another text\n`);
+    const edited = await loader.load([folder]);
+    assert.notEqual(edited, first);
+    assert.equal(loader.filesParsed, 3);
+  });
+
+  test('repeated read error returns same set', async () => {
+    const folder = await makeTempFolder();
+    const loader = new DocumentLoader();
+    const missing = path.join(folder, 'absent.yaml');
+    const first = await loader.load([missing]);
+    assert.equal(first.diagnostics[0].code, 'MERIDIAN_CONFIG_FILE_UNREADABLE');
+    assert.equal(await loader.load([missing]), first);
+
+    await fs.writeFile(missing, 'name: present\n');
+    const present = await loader.load([missing]);
+    assert.deepEqual(present.diagnostics, []);
+    assert.equal(present.documents.length, 1);
+  });
+
+  test('overlapping loads run in turn', async () => {
+    const { folder } = await twoFiles();
+    const loader = new DocumentLoader();
+    const [first, second] = await Promise.all([loader.load([folder]), loader.load([folder])]);
+    assert.equal(second, first);
+    assert.equal(loader.filesParsed, 2);
+  });
+
+  test('keeps only the files of the last load', async () => {
+    const { folder, b } = await twoFiles();
+    const loader = new DocumentLoader();
+    await loader.load([folder]);
+    const text = await fs.readFile(b, 'utf8');
+    await fs.rm(b);
+    const without = await loader.load([folder]);
+    assert.equal(without.files.length, 1);
+    assert.equal(loader.filesParsed, 2);
+
+    await fs.writeFile(b, text);
+    await loader.load([folder]);
+    assert.equal(loader.filesParsed, 3, 'a file missing from the last load is parsed again');
+  });
+
+  test('loaded sets cannot be changed', async () => {
+    const { folder } = await twoFiles();
+    const loaded = await new DocumentLoader().load([folder]);
+    assert.throws(() => (loaded.documents as unknown[]).push('extra'), TypeError);
+    assert.throws(() => (loaded.files as string[]).pop(), TypeError);
+    assert.throws(() => {
+      (loaded.documents[0] as { file: string }).file = 'other.yaml';
+    }, TypeError);
   });
 });
 

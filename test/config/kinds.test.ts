@@ -14,6 +14,7 @@ import {
   schemaOf,
   type KindDefinition,
 } from '../../config';
+import { parseDocuments, type LoadedDocuments } from '../../config';
 import { summarize, validateText, yaml } from './fixtures';
 
 interface Widget {
@@ -192,5 +193,73 @@ describe('KindRegistry', () => {
     const registry = kinds().addSetCheck((set) => seen.push(...set.of(widgetKind).map((document) => document.name)));
     validateText(`${widget('  size: 1')}---\n${widget('  size: 0').replace('w1', 'w2')}`, registry);
     assert.deepEqual(seen, ['w1']);
+  });
+});
+
+describe('KindRegistry.validate results', () => {
+  /** Returns one loaded file with a valid widget and an invalid one, as `loadDocuments` would. */
+  function loadedWidgets(): LoadedDocuments {
+    const parsed = parseDocuments('w.yaml', `${widget('  size: 1')}---\n${widget('  size: 0').replace('w1', 'w2')}`);
+    return { files: ['w.yaml'], documents: parsed.documents, diagnostics: parsed.diagnostics };
+  }
+
+  /** Returns a registry that counts how often it validated a set, through a set check. */
+  function countingKinds(): { registry: KindRegistry; validations: () => number } {
+    let count = 0;
+    const registry = kinds().addSetCheck(() => count++);
+    return { registry, validations: () => count };
+  }
+
+  test('validates one set once', () => {
+    const { registry, validations } = countingKinds();
+    const loaded = loadedWidgets();
+    const first = registry.validate(loaded);
+    const second = registry.validate(loaded);
+    assert.equal(validations(), 1);
+    assert.equal(second.set, first.set);
+    assert.deepEqual(second.diagnostics, first.diagnostics);
+    assert.equal(first.diagnostics.length, 1);
+  });
+
+  test('validates an equal set again', () => {
+    const { registry, validations } = countingKinds();
+    registry.validate(loadedWidgets());
+    registry.validate(loadedWidgets());
+    assert.equal(validations(), 2);
+  });
+
+  test('returned list is a copy', () => {
+    const { registry } = countingKinds();
+    const loaded = loadedWidgets();
+    const first = registry.validate(loaded);
+    const expected = structuredClone(first.diagnostics);
+    first.diagnostics.length = 0;
+    assert.deepEqual(registry.validate(loaded).diagnostics, expected);
+  });
+
+  test('returned diagnostics are frozen', () => {
+    const { registry } = countingKinds();
+    const loaded = loadedWidgets();
+    const [diagnostic] = registry.validate(loaded).diagnostics;
+    assert.ok(Object.isFrozen(diagnostic));
+    assert.throws(() => {
+      diagnostic.line = 99;
+    }, TypeError);
+    assert.equal(registry.validate(loaded).diagnostics[0].line, diagnostic.line);
+  });
+
+  test('register and addSetCheck drop results', () => {
+    const { registry, validations } = countingKinds();
+    const loaded = loadedWidgets();
+    registry.validate(loaded);
+    let checks = 0;
+    registry.addSetCheck(() => checks++);
+    registry.validate(loaded);
+    assert.equal(validations(), 2);
+    assert.equal(checks, 1);
+
+    registry.register({ ...widgetKind, kind: 'Gadget' });
+    registry.validate(loaded);
+    assert.equal(validations(), 3);
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import pino from 'pino';
-import { ConfigWatcher } from '../../config';
+import { ConfigWatcher, DocumentLoader, type LoadedDocuments } from '../../config';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -30,6 +30,62 @@ test('watcher reloads a file written without pause', async () => {
     const duringWrites = reloads.length;
     assert.ok(duringWrites >= 2, `expected reloads while writes continued, got ${duringWrites}`);
     assert.ok(duringWrites <= 6, `expected the bursts to be coalesced, got ${duringWrites} reloads`);
+  } finally {
+    await watcher.close();
+    await rm(folder, { recursive: true, force: true });
+  }
+});
+
+test('watcher parses only the edited file', async () => {
+  const folder = await mkdtemp(join(tmpdir(), 'meridian-watch-'));
+  await writeFile(join(folder, 'a.yaml'), 'name: a\n');
+  await writeFile(join(folder, 'b.yaml'), 'name: b\n');
+  const loader = new DocumentLoader();
+  const reloads: LoadedDocuments[] = [];
+  const watcher = new ConfigWatcher([folder], (loaded) => void reloads.push(loaded), { logger: pino({ level: 'silent' }), debounceMs: 20, loader });
+  const initial = await loader.load([folder]);
+  watcher.start();
+  try {
+    await writeFile(join(folder, 'a.yaml'), 'name: a-edited\n');
+    const deadline = Date.now() + 3000;
+    while (reloads.length === 0 && Date.now() < deadline) await delay(10);
+    await delay(100);
+    assert.equal(reloads.length, 1);
+    assert.equal(loader.filesParsed, 3, 'the edit parses a.yaml only');
+    assert.deepEqual(
+      reloads[0].documents.map((document) => document.yaml.toJSON()),
+      [{ name: 'a-edited' }, { name: 'b' }],
+    );
+    assert.equal(reloads[0].documents[1], initial.documents[1]);
+  } finally {
+    await watcher.close();
+    await rm(folder, { recursive: true, force: true });
+  }
+});
+
+test('reloadNow waits for the listener', async () => {
+  const folder = await mkdtemp(join(tmpdir(), 'meridian-watch-'));
+  await writeFile(join(folder, 'a.yaml'), 'name: a\n');
+  const handled: string[] = [];
+  const watcher = new ConfigWatcher(
+    [folder],
+    async (loaded) => {
+      await delay(50);
+      handled.push(JSON.stringify(loaded.documents.map((document) => document.yaml.toJSON())));
+    },
+    { logger: pino({ level: 'silent' }), debounceMs: 20 },
+  );
+  watcher.start();
+  try {
+    await watcher.reloadNow();
+    assert.deepEqual(handled, ['[{"name":"a"}]']);
+
+    // A reload requested during another one runs after it, and is the one awaited.
+    const first = watcher.reloadNow();
+    await writeFile(join(folder, 'a.yaml'), 'name: b\n');
+    await watcher.reloadNow();
+    await first;
+    assert.equal(handled.at(-1), '[{"name":"b"}]');
   } finally {
     await watcher.close();
     await rm(folder, { recursive: true, force: true });

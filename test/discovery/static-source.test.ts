@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
+import { DocumentLoader } from '../../config';
 import { StaticSource } from '../../discovery';
 import { SERVICE_LINES, makeTempFolder, memoryLogger, replaceLine, waitFor, yaml } from '../config/fixtures';
 
@@ -105,6 +106,32 @@ describe('StaticSource', () => {
     } finally {
       await source.stop();
     }
+  });
+
+  test('offer applies sets loaded by the caller', async () => {
+    const folder = await makeTempFolder();
+    const file = path.join(folder, 'services.yaml');
+    await fs.writeFile(file, serviceYaml('a.shop', 80));
+    const { logger, records } = memoryLogger();
+    const loader = new DocumentLoader();
+    const source = new StaticSource({ paths: [folder], logger, watch: false, loader });
+    let changes = 0;
+    source.onChange(() => changes++);
+    await source.start();
+    assert.equal(loader.filesParsed, 1, 'start reads through the given loader');
+
+    await fs.writeFile(file, serviceYaml('a.shop', 90));
+    source.offer(await loader.load([folder]));
+    assert.equal(source.services()[0].port, 90);
+    assert.equal(changes, 2);
+
+    await fs.writeFile(file, serviceYaml('a.shop', 70000));
+    source.offer(await loader.load([folder]));
+    assert.equal(source.services()[0].port, 90);
+    assert.equal(source.lastErrors()[0].path, 'spec.port');
+    assert.equal(changes, 2);
+    assert.ok(records.some((record) => record.msg === 'services rejected'));
+    await source.stop();
   });
 
   test('rejects an empty path list', () => {

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { startMeridian, type RunningMeridian } from '../../controller';
+import { makeTempFolder, memoryLogger, replaceLine, waitFor, yaml } from '../config/fixtures';
+import { POLICY_LINES, SERVICES_TEXT } from '../policy/policy-documents';
+
+const PAYMENTS_SERVICE = yaml(
+  'apiVersion: meridian.io/v1alpha1',
+  'kind: ServiceEndpoints',
+  'metadata:',
+  '  name: payments.shop',
+  'spec:',
+  '  port: 8080',
+  '  endpoints:',
+  '    - { address: 10.0.1.1, port: 80, cluster: c1, locality: { region: eu-west, zone: eu-west-1a } }',
+);
+
+const PAYMENTS_POLICY = yaml(
+  'apiVersion: meridian.io/v1alpha1',
+  'kind: TrafficPolicy',
+  'metadata:',
+  '  name: payments',
+  'spec:',
+  '  service: payments.shop',
+  '  hostnames: [payments]',
+);
+
+let folder: string;
+let meridian: RunningMeridian;
+let records: Array<Record<string, unknown>>;
+
+/** Writes a file under a temporary name and renames it into place, as editors save. */
+async function replaceFile(name: string, text: string): Promise<void> {
+  const temporary = join(folder, `.${name}.tmp`);
+  await writeFile(temporary, text);
+  await rename(temporary, join(folder, name));
+}
+
+const recordsOf = (message: string) => records.filter((record) => record.msg === message);
+
+before(async () => {
+  folder = await makeTempFolder();
+  await writeFile(join(folder, 'services.yaml'), SERVICES_TEXT);
+  await writeFile(join(folder, 'policies.yaml'), yaml(...POLICY_LINES));
+  const memory = memoryLogger();
+  records = memory.records;
+  meridian = await startMeridian({ configPaths: [folder], xdsAddress: '127.0.0.1:0', adminAddress: '127.0.0.1:0', logger: memory.logger, debounceMs: 50 });
+});
+
+after(async () => {
+  await meridian?.close();
+  if (folder) await rm(folder, { recursive: true, force: true });
+});
+
+test('start reload parses nothing again', () => {
+  assert.deepEqual(
+    recordsOf('config reloaded').map((record) => [record.files, record.filesParsed]),
+    [[2, 0]],
+  );
+});
+
+test('edit is loaded once for source and history', async () => {
+  records.length = 0;
+  const revision = meridian.registry.snapshot().revision;
+  await replaceFile('services.yaml', SERVICES_TEXT.replace('10.0.0.1, port: 80', '10.0.0.1, port: 81'));
+  await waitFor(() => meridian.registry.snapshot().revision > revision);
+  // Leaves time for a second reload, which must not come.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+
+  assert.deepEqual(
+    recordsOf('config reloaded').map((record) => [record.files, record.filesParsed]),
+    [[2, 1]],
+    'one reload, which parses services.yaml only',
+  );
+  assert.equal(recordsOf('services loaded').length, 1);
+  assert.equal(recordsOf('policies loaded').length, 0, 'the policies did not change');
+  assert.equal(meridian.history.list().length, 1);
+});
+
+test('registry change sees the policies of its edit', async () => {
+  const policiesAtRegistryChange: string[][] = [];
+  const unsubscribe = meridian.registry.onChange(() => {
+    policiesAtRegistryChange.push(meridian.policies.current().policies.map((policy) => policy.name));
+  });
+  try {
+    await replaceFile('policies.yaml', `${yaml(...POLICY_LINES)}---\n${PAYMENTS_POLICY}`);
+    await replaceFile('services.yaml', `${SERVICES_TEXT}---\n${PAYMENTS_SERVICE}`);
+    await waitFor(() => meridian.registry.snapshot().services.has('payments.shop'));
+    assert.deepEqual(policiesAtRegistryChange, [['checkout', 'payments']]);
+    assert.equal(meridian.history.list().length, 2);
+  } finally {
+    unsubscribe();
+  }
+});
+
+test('rejected edit keeps services and policies', async () => {
+  const registryRevision = meridian.registry.snapshot().revision;
+  const policyRevision = meridian.policies.current().revision;
+  const revisions = meridian.history.list().length;
+  records.length = 0;
+
+  await replaceFile('policies.yaml', yaml(...replaceLine(POLICY_LINES, 6, '  service: checkout.shp')));
+  await waitFor(() => recordsOf('services rejected').length > 0 && recordsOf('policies rejected').length > 0);
+
+  assert.equal(meridian.registry.snapshot().revision, registryRevision);
+  assert.equal(meridian.policies.current().revision, policyRevision);
+  assert.equal(meridian.history.list().length, revisions);
+  assert.equal(meridian.policies.lastErrors()[0].code, 'MERIDIAN_CONFIG_UNKNOWN_REFERENCE');
+  for (const message of ['services rejected', 'policies rejected']) {
+    const [record] = recordsOf(message);
+    assert.deepEqual(record.diagnostics, [
+      `${join(folder, 'policies.yaml')}:6:12: error MERIDIAN_CONFIG_UNKNOWN_REFERENCE: spec.service: unknown service "checkout.shp"; did you mean "checkout.shop"? (known services: checkout.shop, payments.shop)`,
+    ]);
+  }
+  assert.equal(recordsOf('config reloaded').length, 1);
+
+  await replaceFile('policies.yaml', `${yaml(...POLICY_LINES)}---\n${PAYMENTS_POLICY}`);
+  await waitFor(() => meridian.policies.lastErrors().length === 0);
+  assert.equal(meridian.policies.current().revision, policyRevision);
+});
