@@ -51,6 +51,9 @@ export class ConfigWatcher {
   private timer: NodeJS.Timeout | undefined;
   /** Time of the first event not yet reloaded. */
   private burstStartedAt: number | undefined;
+  /** Time of the latest file event, in `Date.now()` milliseconds. */
+  private lastEventAt: number | undefined;
+  private deliveringEventAt: number | undefined;
   private reloading: Promise<void> | undefined;
   private pending = false;
   private closed = false;
@@ -99,6 +102,16 @@ export class ConfigWatcher {
     await this.reloading;
   }
 
+  /**
+   * Returns the time of the last file event that the reload now in its listener reads, in
+   * `Date.now()` milliseconds, or undefined outside a listener call and for `reloadNow()`. A
+   * consumer that debounces again can count its quiet period from that event, because the
+   * watcher has already waited `debounceMs` after it.
+   */
+  get eventTimeOfReload(): number | undefined {
+    return this.deliveringEventAt;
+  }
+
   /** Stops watching and waits for a reload in progress. No listener call starts after it resolves. */
   async close(): Promise<void> {
     this.closed = true;
@@ -111,6 +124,7 @@ export class ConfigWatcher {
   private schedule(): void {
     if (this.closed) return;
     const now = Date.now();
+    this.lastEventAt = now;
     this.burstStartedAt ??= now;
     const wait = Math.max(0, Math.min(this.debounceMs, this.burstStartedAt + this.maxDelayMs - now));
     clearTimeout(this.timer);
@@ -125,7 +139,9 @@ export class ConfigWatcher {
       this.pending = true;
       return;
     }
-    this.reloading = this.runReload().finally(() => {
+    const eventAt = this.lastEventAt;
+    this.lastEventAt = undefined;
+    this.reloading = this.runReload(eventAt).finally(() => {
       this.reloading = undefined;
       if (this.pending && !this.closed) {
         this.pending = false;
@@ -134,7 +150,7 @@ export class ConfigWatcher {
     });
   }
 
-  private async runReload(): Promise<void> {
+  private async runReload(eventAt: number | undefined): Promise<void> {
     try {
       const startedAt = performance.now();
       const parsedBefore = this.loader.filesParsed;
@@ -143,9 +159,13 @@ export class ConfigWatcher {
         { files: loaded.files.length, filesParsed: this.loader.filesParsed - parsedBefore, loadMs: Math.round(performance.now() - startedAt) },
         'config reloaded',
       );
-      if (!this.closed) await this.listener(loaded);
+      if (this.closed) return;
+      this.deliveringEventAt = eventAt;
+      await this.listener(loaded);
     } catch (error) {
       this.options.logger.error({ err: error, paths: this.paths }, 'config reload failed');
+    } finally {
+      this.deliveringEventAt = undefined;
     }
   }
 }

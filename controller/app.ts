@@ -144,6 +144,7 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
     logger: log.child({ component: 'controller' }),
     debounceMs: options.debounceMs,
     maxDelayMs: options.maxDelayMs,
+    changedAt: () => configWatcher.eventTimeOfReload,
     onPublished: (group) => {
       const snapshot = cache.getSnapshot(group);
       if (snapshot) snapshotStore?.save(group, snapshot);

@@ -62,6 +62,13 @@ export interface ControllerOptions {
   /** Maximum time a change waits while further changes keep arriving, in milliseconds. Default 1000. */
   maxDelayMs?: number;
   /**
+   * Returns when the change being reported happened, if the source recorded it, in `Date.now()`
+   * milliseconds. The quiet period counts from then, so a file edit that the config watcher
+   * already held back for its own quiet period is not held back twice. Default: the time of the
+   * report.
+   */
+  changedAt?: () => number | undefined;
+  /**
    * Called after a group's snapshot is published from synced discovery sources, for example to
    * save it as the last known good state. Not called for snapshots published by serveUnsynced.
    */
@@ -81,6 +88,8 @@ export class MeshController {
   private readonly unsubscribe: (() => void)[] = [];
   private timer?: NodeJS.Timeout;
   private firstPendingAt?: number;
+  /** Time of the latest change waiting for the recompute. */
+  private lastPendingAt?: number;
   private stopped = false;
   private unsynced = false;
   /** Origins of the resources of each group's latest snapshot, by `typeUrl\0name`. */
@@ -125,6 +134,7 @@ export class MeshController {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.firstPendingAt = undefined;
+    this.lastPendingAt = undefined;
     this.generation++;
     const groups = new Set([...this.options.cache.groups(), ...this.options.cache.activeGroups()]);
     for (const group of groups) this.publish(group);
@@ -137,10 +147,12 @@ export class MeshController {
   private schedule(reason: string): void {
     if (this.stopped) return;
     const now = Date.now();
-    this.firstPendingAt ??= now;
+    const changedAt = Math.min(now, this.options.changedAt?.() ?? now);
+    this.firstPendingAt ??= changedAt;
+    this.lastPendingAt = Math.max(this.lastPendingAt ?? changedAt, changedAt);
     const debounceMs = this.options.debounceMs ?? 100;
     const maxDelayMs = this.options.maxDelayMs ?? 1000;
-    const delay = Math.max(0, Math.min(debounceMs, this.firstPendingAt + maxDelayMs - now));
+    const delay = Math.max(0, Math.min(this.lastPendingAt + debounceMs - now, this.firstPendingAt + maxDelayMs - now));
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.recomputeAll(), delay);
     this.log.debug({ reason, delayMs: delay }, 'recompute scheduled');

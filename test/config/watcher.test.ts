@@ -91,3 +91,28 @@ test('reloadNow waits for the listener', async () => {
     await rm(folder, { recursive: true, force: true });
   }
 });
+
+test('reload reports its file event time', async () => {
+  const folder = await mkdtemp(join(tmpdir(), 'meridian-watch-'));
+  const file = join(folder, 'mesh.yaml');
+  await writeFile(file, 'generation: 0\n');
+  const seen: (number | undefined)[] = [];
+  const watcher: ConfigWatcher = new ConfigWatcher([folder], () => void seen.push(watcher.eventTimeOfReload), {
+    logger: pino({ level: 'silent' }),
+    debounceMs: 100,
+  });
+  watcher.start();
+  try {
+    const writtenAt = Date.now();
+    await writeFile(file, 'generation: 1\n');
+    for (let waited = 0; seen.length === 0 && waited < 3000; waited += 20) await delay(20);
+
+    assert.equal(seen.length, 1);
+    const eventAt = seen[0]!;
+    assert.ok(eventAt >= writtenAt && eventAt < writtenAt + 100, `event at ${eventAt - writtenAt} ms after the write`);
+    assert.equal(watcher.eventTimeOfReload, undefined, 'unset outside the listener');
+  } finally {
+    await watcher.close();
+    await rm(folder, { recursive: true, force: true });
+  }
+});

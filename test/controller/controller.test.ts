@@ -99,3 +99,70 @@ test('bursts of changes are coalesced', async () => {
   assert.equal(cache.getSnapshot(groupKeyOf(node('a-1', 'eu-west-1a')))!.types.get(TYPE_URL.cluster)!.resources.has('cluster-eu-west-1a-11'), true);
   controller.stop();
 });
+
+test('quiet period counts from the change', async () => {
+  const { registry, policies, state, fire } = fakeInputs(true);
+  const { build, calls } = countingBuilder();
+  const cache = new SnapshotCache(groupKeyOf);
+  let changedAt: number | undefined;
+  const controller = new MeshController({
+    registry,
+    policies,
+    cache,
+    build,
+    logger: pino({ level: 'silent' }),
+    debounceMs: 400,
+    changedAt: () => changedAt,
+  });
+  controller.start();
+  cache.watch(node('a-1', 'eu-west-1a'), () => undefined);
+  calls.length = 0;
+
+  // A change that happened 380 ms ago has 20 ms of its quiet period left.
+  changedAt = Date.now() - 380;
+  state.revision++;
+  fire();
+  changedAt = undefined;
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  assert.equal(calls.length, 1, 'recomputed without a second full quiet period');
+
+  // A change reported without a time waits the whole quiet period.
+  state.revision++;
+  fire();
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  assert.equal(calls.length, 1, 'still waiting');
+  await new Promise((resolve) => setTimeout(resolve, 350));
+  assert.equal(calls.length, 2);
+  controller.stop();
+});
+
+test('later change extends the quiet period', async () => {
+  const { registry, policies, state, fire } = fakeInputs(true);
+  const { build, calls } = countingBuilder();
+  const cache = new SnapshotCache(groupKeyOf);
+  let changedAt: number | undefined;
+  const controller = new MeshController({
+    registry,
+    policies,
+    cache,
+    build,
+    logger: pino({ level: 'silent' }),
+    debounceMs: 300,
+    changedAt: () => changedAt,
+  });
+  controller.start();
+  cache.watch(node('a-1', 'eu-west-1a'), () => undefined);
+  calls.length = 0;
+
+  state.revision++;
+  fire();
+  // An older change reported afterwards does not cut the pending change's quiet period short.
+  changedAt = Date.now() - 1000;
+  fire();
+  changedAt = undefined;
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  assert.equal(calls.length, 0);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(calls.length, 1);
+  controller.stop();
+});
