@@ -86,9 +86,13 @@ export function readDeltaResponse(bytes: Uint8Array): DeltaEnvelope {
   while (reader.pos < reader.len) {
     const tag = reader.uint32();
     switch (tag >>> 3) {
-      case 2:
-        envelope.resources.push(readDeltaResource(reader.bytes()));
+      case 2: {
+        // Read the Resource in place: a response of a thousand resources would otherwise make a
+        // thousand readers.
+        const end = reader.uint32() + reader.pos;
+        envelope.resources.push(readDeltaResource(reader, bytes, end));
         break;
+      }
       case 4:
         envelope.typeUrl = reader.string();
         break;
@@ -105,18 +109,21 @@ export function readDeltaResponse(bytes: Uint8Array): DeltaEnvelope {
   return envelope;
 }
 
-function readDeltaResource(bytes: Uint8Array): DeltaResource {
-  const reader = protobuf.Reader.create(bytes);
+/** Reads one Resource that ends at offset `end` of `bytes`, leaving `reader` there. */
+function readDeltaResource(reader: protobuf.Reader, bytes: Uint8Array, end: number): DeltaResource {
   const resource: DeltaResource = { name: '', version: '' };
-  while (reader.pos < reader.len) {
+  while (reader.pos < end) {
     const tag = reader.uint32();
     switch (tag >>> 3) {
       case 1:
         resource.version = reader.string();
         break;
-      case 2:
-        resource.body = valueOfAny(reader.bytes());
+      case 2: {
+        const length = reader.uint32();
+        resource.body = valueOfAny(bytes.subarray(reader.pos, reader.pos + length));
+        reader.skip(length);
         break;
+      }
       case 3:
         resource.name = reader.string();
         break;

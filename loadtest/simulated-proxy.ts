@@ -3,6 +3,7 @@ import type * as protobuf from 'protobufjs';
 import type { Locality } from '../discovery';
 import { ALL_TYPE_URLS, messageType, TYPE_URL, XDS_SERVICES, type TypeUrl } from '../xds';
 import { encodeNameFields, encodeRequest, readDeltaResponse, readResponse, type ResponseEnvelope } from './proxy-wire';
+import { HeldResources, type AggregateFacts } from './held-resources';
 import { FactsCache, type ResourceFacts } from './resource-facts';
 
 /** Wall-clock time in milliseconds with sub-millisecond precision, comparable across processes. */
@@ -47,16 +48,10 @@ interface TypeState {
   /** Subscription of the last ACKed response; differs from `namesKey` while a request is in flight. */
   ackedNamesKey?: string;
   acked?: AggregateFacts;
-  /** Delta only: facts of each resource the proxy has ACKed and not seen removed, by name. */
-  held?: Map<string, ResourceFacts>;
-}
-
-/** Facts of every resource in one response. */
-interface AggregateFacts {
-  dependencies: string[];
-  http2: number;
-  marker: number;
-  generation: number;
+  /** Delta only: the resources the proxy has ACKed and not seen removed. */
+  held?: HeldResources;
+  /** The dependency list the dependent type's subscription was last checked against. */
+  checkedDependencies?: string[];
 }
 
 /** Counters of one proxy, summed by the fleet worker. */
@@ -229,7 +224,10 @@ export class SimulatedProxy {
   /** Like Envoy: subscribes to what new Clusters and Listeners name, before it ACKs them. */
   private subscribeDependencies(typeUrl: TypeUrl, facts: AggregateFacts): void {
     const dependentType = DEPENDENT_TYPE[typeUrl];
-    if (!dependentType) return;
+    const state = this.types.get(typeUrl);
+    // Aggregates are shared and rebuilt only when they change, so the same list needs no check.
+    if (!dependentType || !state || state.checkedDependencies === facts.dependencies) return;
+    state.checkedDependencies = facts.dependencies;
     const names = [...new Set(facts.dependencies)].sort();
     const dependent = this.types.get(dependentType);
     if (!dependent || dependent.namesKey !== names.join('\n')) this.subscribe(dependentType, names, false);
@@ -246,16 +244,14 @@ export class SimulatedProxy {
     if (!state) return;
     this.countResponse(typeUrl, bytes.length);
 
-    state.held ??= new Map();
+    state.held ??= new HeldResources();
     for (const resource of response.resources) {
       if (!resource.body) continue;
       state.held.set(resource.name, this.options.facts.get(`${typeUrl}|${resource.name}|${resource.version}`, typeUrl, resource.body));
     }
     for (const name of response.removed) state.held.delete(name);
 
-    const facts: AggregateFacts = { dependencies: [], http2: 0, marker: 0, generation: Number.POSITIVE_INFINITY };
-    for (const held of state.held.values()) mergeFacts(facts, held);
-    if (!Number.isFinite(facts.generation)) facts.generation = 0;
+    const facts = state.held.facts();
     state.ackedNonce = response.nonce;
     state.ackedNamesKey = state.namesKey;
     const previousMarker = state.acked?.marker ?? 0;
