@@ -71,7 +71,8 @@ Runs the fleet benchmark: simulated Envoy streams against Meridian and against a
   --proxies N      number of simulated proxies in T1 to T5 instead of the mode's sizes
   --t5-seconds N   duration of T5 in seconds; default 10 (quick) or 600 (full)
   --out FILE       also write the results as JSON to FILE
-  --profile-dir D  write a V8 CPU profile (.cpuprofile) of every server process into folder D
+  --profile-dir D  write a V8 CPU profile (.cpuprofile) of every server process into D/server
+                   and of every simulator process into D/simulator
 `;
 
 /** Soft limit on open files of this process, from /proc; undefined where /proc is missing. */

@@ -22,7 +22,7 @@ export interface FleetOptions {
   workers: number;
   /** Meridian's file watch and recompute quiet period, in milliseconds. */
   debounceMs: number;
-  /** Write a V8 CPU profile of the server process into this folder when it exits. Default none. */
+  /** Write V8 CPU profiles of the server and simulator processes into this folder as they exit. Default none. */
   profileDir?: string;
 }
 
@@ -62,7 +62,7 @@ export class Fleet {
   static async start(options: FleetOptions): Promise<Fleet> {
     const folder = await mkdtemp(join(tmpdir(), 'meridian-bench-'));
     const execArgv = ['--expose-gc'];
-    if (options.profileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`);
+    if (options.profileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(options.profileDir, 'server')}`);
     const server = new ChildRpc(join(__dirname, 'server-process.js'), [options.server], execArgv);
     const fleet = new Fleet(options, folder, server);
     try {
@@ -88,7 +88,8 @@ export class Fleet {
     for (let i = 0; i < this.options.proxies; i++) {
       shares[i % count]!.push({ nodeId: `proxy-${i}`, locality: this.localities[i % this.localities.length]! });
     }
-    this.workers = shares.map(() => new ChildRpc(join(__dirname, 'fleet-worker.js')));
+    const execArgv = this.options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(this.options.profileDir, 'simulator')}`] : [];
+    this.workers = shares.map(() => new ChildRpc(join(__dirname, 'fleet-worker.js'), [], execArgv));
     const address = `127.0.0.1:${this.xdsPort}`;
     await Promise.all(this.workers.map((worker, i) => worker.call('start', { address, variant: this.options.variant ?? 'sotw', proxies: shares[i], rampMs })));
   }
