@@ -25,8 +25,8 @@ export interface ResponseEnvelope {
 export interface DeltaResource {
   name: string;
   version: string;
-  /** The serialized resource message, or undefined when the `resource` field is absent. */
-  body?: Uint8Array;
+  /** Offsets of the resource's `Any` in the response, or undefined when the `resource` field is absent. */
+  anyRange?: [number, number];
 }
 
 /** The envelope of a DeltaDiscoveryResponse. */
@@ -35,6 +35,8 @@ export interface DeltaEnvelope {
   nonce: string;
   resources: DeltaResource[];
   removed: string[];
+  /** Returns the serialized message of a resource that has an `anyRange`. */
+  bodyOf(resource: DeltaResource): Uint8Array;
 }
 
 /** Reads a DiscoveryResponse: `version_info` (1), `resources` (2), `type_url` (4), `nonce` (5). */
@@ -82,7 +84,13 @@ export function readResponse(bytes: Uint8Array): ResponseEnvelope {
  */
 export function readDeltaResponse(bytes: Uint8Array): DeltaEnvelope {
   const reader = protobuf.Reader.create(bytes);
-  const envelope: DeltaEnvelope = { typeUrl: '', nonce: '', resources: [], removed: [] };
+  const envelope: DeltaEnvelope = {
+    typeUrl: '',
+    nonce: '',
+    resources: [],
+    removed: [],
+    bodyOf: (resource) => valueOfAny(bytes.subarray(resource.anyRange![0], resource.anyRange![1])),
+  };
   while (reader.pos < reader.len) {
     const tag = reader.uint32();
     switch (tag >>> 3) {
@@ -90,7 +98,7 @@ export function readDeltaResponse(bytes: Uint8Array): DeltaEnvelope {
         // Read the Resource in place: a response of a thousand resources would otherwise make a
         // thousand readers.
         const end = reader.uint32() + reader.pos;
-        envelope.resources.push(readDeltaResource(reader, bytes, end));
+        envelope.resources.push(readDeltaResource(reader, end));
         break;
       }
       case 4:
@@ -109,8 +117,8 @@ export function readDeltaResponse(bytes: Uint8Array): DeltaEnvelope {
   return envelope;
 }
 
-/** Reads one Resource that ends at offset `end` of `bytes`, leaving `reader` there. */
-function readDeltaResource(reader: protobuf.Reader, bytes: Uint8Array, end: number): DeltaResource {
+/** Reads one Resource that ends at offset `end`, leaving `reader` there. Its message is sliced only when asked for. */
+function readDeltaResource(reader: protobuf.Reader, end: number): DeltaResource {
   const resource: DeltaResource = { name: '', version: '' };
   while (reader.pos < end) {
     const tag = reader.uint32();
@@ -120,7 +128,7 @@ function readDeltaResource(reader: protobuf.Reader, bytes: Uint8Array, end: numb
         break;
       case 2: {
         const length = reader.uint32();
-        resource.body = valueOfAny(bytes.subarray(reader.pos, reader.pos + length));
+        resource.anyRange = [reader.pos, reader.pos + length];
         reader.skip(length);
         break;
       }

@@ -98,6 +98,33 @@ export function factsOf(typeUrl: string, body: Uint8Array): ResourceFacts {
  */
 export class FactsCache {
   private readonly entries = new Map<string, ResourceFacts>();
+  /** Facts of delta resources by type, name and version, looked up without building a key string. */
+  private readonly byVersion = new Map<string, Map<string, Map<string, ResourceFacts>>>();
+  private versionEntries = 0;
+
+  /** Returns the facts of a resource by its name and content version, reading `body()` only on a miss. */
+  getVersion(typeUrl: string, name: string, version: string, body: () => Uint8Array): ResourceFacts {
+    let byName = this.byVersion.get(typeUrl);
+    if (!byName) {
+      byName = new Map();
+      this.byVersion.set(typeUrl, byName);
+    }
+    let versions = byName.get(name);
+    if (!versions) {
+      versions = new Map();
+      byName.set(name, versions);
+    }
+    let facts = versions.get(version);
+    if (!facts) {
+      facts = factsOf(typeUrl, body());
+      if (++this.versionEntries > 200_000) {
+        this.byVersion.clear();
+        this.versionEntries = 0;
+      }
+      versions.set(version, facts);
+    }
+    return facts;
+  }
 
   get(key: string, typeUrl: string, body: Uint8Array): ResourceFacts {
     let facts = this.entries.get(key);

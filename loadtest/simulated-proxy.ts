@@ -246,8 +246,8 @@ export class SimulatedProxy {
 
     state.held ??= new HeldResources();
     for (const resource of response.resources) {
-      if (!resource.body) continue;
-      state.held.set(resource.name, this.options.facts.get(`${typeUrl}|${resource.name}|${resource.version}`, typeUrl, resource.body));
+      if (!resource.anyRange) continue;
+      state.held.set(resource.name, this.options.facts.getVersion(typeUrl, resource.name, resource.version, () => response.bodyOf(resource)));
     }
     for (const name of response.removed) state.held.delete(name);
 

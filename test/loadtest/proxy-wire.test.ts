@@ -27,7 +27,7 @@ test('delta envelope with removals', () => {
   assert.equal(envelope.nonce, '7-2');
   assert.deepEqual(envelope.removed, ['gone']);
   assert.deepEqual(envelope.resources.map((resource) => [resource.name, resource.version]), resources.map((resource) => [resource.name, resource.version]));
-  assert.deepEqual(Buffer.from(envelope.resources[0]!.body!), Buffer.from(resources[0]!.body));
+  assert.deepEqual(Buffer.from(envelope.bodyOf(envelope.resources[0]!)), Buffer.from(resources[0]!.body));
 });
 
 test('request decodes on the server', () => {
