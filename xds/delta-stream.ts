@@ -1,4 +1,5 @@
 import type { StreamInfo } from './hooks';
+import { memoized } from './memo';
 import type { TypeUrl } from './protos';
 import type { EncodedResource, TypeSnapshot } from './snapshot';
 import { WILDCARD_TYPES, XdsStream, type KnownResource, type ResourceView, type StreamContext, type TypeState, type XdsCall } from './stream-base';
@@ -156,23 +157,12 @@ function forcedKeyOf(state: TypeState, view: ResourceView): string {
 
 /** Returns the shared delta response from `previous` to `next`, encoding it on first use. */
 function sharedChangeOf(previous: ResourceView, next: ResourceView, forcedKey: string, typeUrl: TypeUrl, systemVersion: string): SharedChange {
-  let byNext = sharedChanges.get(previous);
-  if (!byNext) {
-    byNext = new WeakMap();
-    sharedChanges.set(previous, byNext);
-  }
-  let byForced = byNext.get(next);
-  if (!byForced) {
-    byForced = new Map();
-    byNext.set(next, byForced);
-  }
-  let change = byForced.get(forcedKey);
-  if (!change) {
+  const byNext = memoized(sharedChanges, previous, () => new WeakMap<ResourceView, Map<string, SharedChange>>());
+  const byForced = memoized(byNext, next, () => new Map<string, SharedChange>());
+  return memoized(byForced, forcedKey, () => {
     const forced = new Set(forcedKey === '' ? [] : forcedKey.split('\n'));
     const { resources, removed } = diffViews(previous, next, forced);
     const bytes = resources.length === 0 && removed.length === 0 ? Buffer.alloc(0) : encodeDeltaDiscoveryResponse(typeUrl, systemVersion, '', resources, removed);
-    change = { resources, removed, bytes };
-    byForced.set(forcedKey, change);
-  }
-  return change;
+    return { resources, removed, bytes };
+  });
 }

@@ -1,4 +1,5 @@
 import type { StreamInfo } from './hooks';
+import { memoized } from './memo';
 import type { TypeUrl } from './protos';
 import { versionOfResources, type EncodedResource, type TypeSnapshot } from './snapshot';
 import { WILDCARD_TYPES, XdsStream, type KnownResource, type ResourceView, type StreamContext, type TypeState, type XdsCall } from './stream-base';
@@ -127,19 +128,12 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
 
 /** Returns the shared response of an exact view, encoding it on first use. */
 function sharedResponseOf(typeSnapshot: TypeSnapshot, namesKey: string, typeUrl: TypeUrl, version: string, view: ResourceView): SharedResponse {
-  let byNames = sharedResponses.get(typeSnapshot);
-  if (!byNames) {
-    byNames = new Map();
-    sharedResponses.set(typeSnapshot, byNames);
-  }
-  let shared = byNames.get(namesKey);
-  if (!shared) {
+  const byNames = memoized(sharedResponses, typeSnapshot, () => new Map<string, SharedResponse>());
+  return memoized(byNames, namesKey, () => {
     // Entries of an exact view are the snapshot's own encoded resources.
     const resources = ([...view.values()] as EncodedResource[]).sort(byName);
-    shared = { resources, bytes: encodeDiscoveryResponse(typeUrl, version, '', resources) };
-    byNames.set(namesKey, shared);
-  }
-  return shared;
+    return { resources, bytes: encodeDiscoveryResponse(typeUrl, version, '', resources) };
+  });
 }
 
 function sameNames(a: readonly string[], b: readonly string[]): boolean {

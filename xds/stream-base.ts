@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { StreamAdmission } from './admission';
 import type { SnapshotCache } from './cache';
 import type { StreamInfo, XdsServerHooks } from './hooks';
+import { memoized } from './memo';
 import { traceRejectedResources, type NackDetail } from './nack';
 import { ALL_TYPE_URLS, TYPE_URL, type TypeUrl } from './protos';
 import type { ResourceRef } from './references';
@@ -413,14 +414,8 @@ export abstract class XdsStream<Request> {
   }
 
   private subscribedView(state: TypeState, typeSnapshot: TypeSnapshot): SubscribedView {
-    let bySubscription = sharedViews.get(typeSnapshot);
-    if (!bySubscription) {
-      bySubscription = new Map();
-      sharedViews.set(typeSnapshot, bySubscription);
-    }
-    const key = this.subscriptionKey(state);
-    let entry = bySubscription.get(key);
-    if (!entry) {
+    const bySubscription = memoized(sharedViews, typeSnapshot, () => new Map<string, SubscribedView>());
+    return memoized(bySubscription, this.subscriptionKey(state), () => {
       const view = new Map<string, KnownResource>();
       const absent: string[] = [];
       for (const name of state.names) {
@@ -428,10 +423,8 @@ export abstract class XdsStream<Request> {
         if (resource) view.set(name, resource);
         else absent.push(name);
       }
-      entry = { view: state.wildcard ? typeSnapshot.resources : view, absent };
-      bySubscription.set(key, entry);
-    }
-    return entry;
+      return { view: state.wildcard ? typeSnapshot.resources : view, absent };
+    });
   }
 
   /**
@@ -551,22 +544,16 @@ export abstract class XdsStream<Request> {
    */
   private forceDependents(state: TypeState, view: ResourceView): void {
     if (state.typeUrl !== TYPE_URL.cluster) return;
-    let byNext = changedReferences.get(state.view);
-    if (!byNext) {
-      byNext = new WeakMap();
-      changedReferences.set(state.view, byNext);
-    }
-    let refs = byNext.get(view);
-    if (!refs) {
+    const byNext = memoized(changedReferences, state.view, () => new WeakMap<ResourceView, readonly ResourceRef[]>());
+    const refs = memoized(byNext, view, () => {
       const found: ResourceRef[] = [];
       for (const [name, resource] of view) {
         const previous = state.view.get(name);
         if (!previous || previous.version === resource.version) continue;
         found.push(...(resource.references ?? []));
       }
-      refs = found;
-      byNext.set(view, refs);
-    }
+      return found;
+    });
     for (const ref of refs) this.forceRef(state.typeUrl, ref);
   }
 
@@ -582,37 +569,22 @@ export abstract class XdsStream<Request> {
 /** Returns the names of `view` that `typeSnapshot` lacks. */
 function missingFrom(view: ResourceView, typeSnapshot: TypeSnapshot): readonly string[] {
   if (view.size === 0) return [];
-  let bySnapshot = missingNames.get(view);
-  if (!bySnapshot) {
-    bySnapshot = new WeakMap();
-    missingNames.set(view, bySnapshot);
-  }
-  let names = bySnapshot.get(typeSnapshot);
-  if (!names) {
-    const missing: string[] = [];
-    for (const name of view.keys()) {
-      if (!typeSnapshot.resources.has(name)) missing.push(name);
-    }
-    names = missing;
-    bySnapshot.set(typeSnapshot, names);
-  }
-  return names;
+  const bySnapshot = memoized(missingNames, view, () => new WeakMap<TypeSnapshot, readonly string[]>());
+  return memoized(bySnapshot, typeSnapshot, () => [...view.keys()].filter((name) => !typeSnapshot.resources.has(name)));
 }
 
 /** Returns the types before `typeSnapshot`'s own, in make-before-break order, that its resources refer to. */
 function earlierTypesOf(typeSnapshot: TypeSnapshot): readonly TypeUrl[] {
-  let types = earlierReferencedTypes.get(typeSnapshot);
-  if (types) return types;
-  const found = new Set<TypeUrl>();
-  for (const resource of typeSnapshot.resources.values()) {
-    const order = ALL_TYPE_URLS.indexOf(resource.typeUrl);
-    for (const ref of resource.references ?? []) {
-      if (ALL_TYPE_URLS.indexOf(ref.typeUrl) < order) found.add(ref.typeUrl);
+  return memoized(earlierReferencedTypes, typeSnapshot, () => {
+    const found = new Set<TypeUrl>();
+    for (const resource of typeSnapshot.resources.values()) {
+      const order = ALL_TYPE_URLS.indexOf(resource.typeUrl);
+      for (const ref of resource.references ?? []) {
+        if (ALL_TYPE_URLS.indexOf(ref.typeUrl) < order) found.add(ref.typeUrl);
+      }
     }
-  }
-  types = [...found];
-  earlierReferencedTypes.set(typeSnapshot, types);
-  return types;
+    return [...found];
+  });
 }
 
 function refKey(typeUrl: string, name: string): string {
