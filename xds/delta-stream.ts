@@ -7,7 +7,7 @@ import { appendNonce, encodeDeltaDiscoveryResponse, type DeltaDiscoveryRequest }
 
 export type DeltaCall = XdsCall<DeltaDiscoveryRequest>;
 
-/** What a proxy that holds one view lacks of another: a delta response, encoded once without its nonce. */
+/** What a proxy with one view lacks of another: a delta response, encoded once without its nonce. */
 interface SharedChange {
   resources: readonly EncodedResource[];
   removed: readonly string[];
@@ -16,7 +16,7 @@ interface SharedChange {
 
 /**
  * Delta responses by the view a proxy holds, the view it is sent, and the names sent again
- * although unchanged. Views are never modified once a stream holds them, and the streams of a
+ * although unchanged. Views are never modified once a stream keeps them, and the streams of a
  * group share the views of their snapshots, so such streams share one encoded response. Entries
  * go with their views.
  */

@@ -39,7 +39,7 @@ const sharedViews = new WeakMap<TypeSnapshot, Map<string, SubscribedView>>();
 
 /**
  * Names of a view that a type snapshot lacks, by view and snapshot. Views are never modified once
- * a stream holds them, and streams of a group share them, so each pair is compared once.
+ * a stream keeps them, and streams of a group share them, so each pair is compared once.
  */
 const missingNames = new WeakMap<ResourceView, WeakMap<TypeSnapshot, readonly string[]>>();
 

@@ -100,29 +100,35 @@ test('bursts of changes are coalesced', async () => {
   controller.stop();
 });
 
-test('quiet period counts from the change', async () => {
+/** Starts a controller whose reports carry the time in `clock.changedAt`, with one watched group. */
+function timedController(debounceMs: number) {
   const { registry, policies, state, fire } = fakeInputs(true);
   const { build, calls } = countingBuilder();
   const cache = new SnapshotCache(groupKeyOf);
-  let changedAt: number | undefined;
+  const clock: { changedAt?: number } = {};
   const controller = new MeshController({
     registry,
     policies,
     cache,
     build,
     logger: pino({ level: 'silent' }),
-    debounceMs: 400,
-    changedAt: () => changedAt,
+    debounceMs,
+    changedAt: () => clock.changedAt,
   });
   controller.start();
   cache.watch(node('a-1', 'eu-west-1a'), () => undefined);
   calls.length = 0;
+  return { controller, state, fire, calls, clock };
+}
+
+test('quiet period counts from the change', async () => {
+  const { controller, state, fire, calls, clock } = timedController(400);
 
   // A change that happened 380 ms ago has 20 ms of its quiet period left.
-  changedAt = Date.now() - 380;
+  clock.changedAt = Date.now() - 380;
   state.revision++;
   fire();
-  changedAt = undefined;
+  clock.changedAt = undefined;
   await new Promise((resolve) => setTimeout(resolve, 150));
   assert.equal(calls.length, 1, 'recomputed without a second full quiet period');
 
@@ -137,29 +143,14 @@ test('quiet period counts from the change', async () => {
 });
 
 test('later change extends the quiet period', async () => {
-  const { registry, policies, state, fire } = fakeInputs(true);
-  const { build, calls } = countingBuilder();
-  const cache = new SnapshotCache(groupKeyOf);
-  let changedAt: number | undefined;
-  const controller = new MeshController({
-    registry,
-    policies,
-    cache,
-    build,
-    logger: pino({ level: 'silent' }),
-    debounceMs: 300,
-    changedAt: () => changedAt,
-  });
-  controller.start();
-  cache.watch(node('a-1', 'eu-west-1a'), () => undefined);
-  calls.length = 0;
+  const { controller, state, fire, calls, clock } = timedController(300);
 
   state.revision++;
   fire();
   // An older change reported afterwards does not cut the pending change's quiet period short.
-  changedAt = Date.now() - 1000;
+  clock.changedAt = Date.now() - 1000;
   fire();
-  changedAt = undefined;
+  clock.changedAt = undefined;
   await new Promise((resolve) => setTimeout(resolve, 150));
   assert.equal(calls.length, 0);
   await new Promise((resolve) => setTimeout(resolve, 300));
