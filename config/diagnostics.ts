@@ -29,6 +29,12 @@ export function formatDiagnostic(diagnostic: Diagnostic): string {
   return `${place}: ${diagnostic.severity} ${diagnostic.code}: ${path}${diagnostic.message}`;
 }
 
+/** Formats a diagnostic on one line, with its fix when it has one, for log records. */
+export function formatDiagnosticForLog(diagnostic: Diagnostic): string {
+  const line = formatDiagnostic(diagnostic);
+  return diagnostic.fix === '' ? line : `${line} (fix: ${diagnostic.fix})`;
+}
+
 /** Formats diagnostics one per line, each followed by an indented `fix:` line. */
 export function formatDiagnostics(diagnostics: readonly Diagnostic[]): string {
   const lines: string[] = [];

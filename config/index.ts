@@ -1,5 +1,5 @@
 export type { Diagnostic, Severity } from './diagnostics';
-export { formatDiagnostic, formatDiagnostics, hasErrors } from './diagnostics';
+export { formatDiagnostic, formatDiagnosticForLog, formatDiagnostics, hasErrors } from './diagnostics';
 export type { CatalogueEntry, ConfigErrorCode, DiagnosticDetails } from './errors';
 export { CONFIG_ERRORS, createDiagnostic } from './errors';
 export type { ConfigDocument, LoadedDocuments, LinePosition, ParsedDocuments } from './documents';

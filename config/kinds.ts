@@ -1,4 +1,4 @@
-import type { Diagnostic } from './diagnostics';
+import { hasErrors, type Diagnostic } from './diagnostics';
 import { nodeAtPath, positionOf, type ConfigDocument, type LoadedDocuments } from './documents';
 import { createDiagnostic, type ConfigErrorCode } from './errors';
 import { buildDocumentSchema } from './json-schema';
@@ -57,7 +57,16 @@ export class DocumentSet {
     private readonly declared: ReadonlyMap<string, readonly string[]>,
     private readonly invalidKinds: ReadonlySet<string>,
     private readonly invalidDocuments: ReadonlyMap<string, readonly ConfigDocument[]>,
+    private readonly unreadableFiles = false,
   ) {}
+
+  /**
+   * Returns false when a file could not be read or parsed, so that documents may be missing and a
+   * reference to a name the set lacks may point into that file.
+   */
+  allFilesRead(): boolean {
+    return !this.unreadableFiles;
+  }
 
   /** Returns the valid documents of a kind in load order. */
   of<T>(definition: KindDefinition<T>): ValidatedDocument<T>[] {
@@ -175,7 +184,10 @@ export class KindRegistry {
       }
     }
 
-    const set = new DocumentSet(valid, declared, invalidKinds, invalidDocuments);
+    // A file that could not be parsed may contain documents of any kind.
+    const unreadableFiles = hasErrors(loaded.diagnostics);
+    if (unreadableFiles) for (const kind of this.definitions.keys()) invalidKinds.add(kind);
+    const set = new DocumentSet(valid, declared, invalidKinds, invalidDocuments, unreadableFiles);
     const report = setReporter(diagnostics);
     for (const check of this.setChecks) check(set, report);
     // Frozen copies, because every caller that validates the same set gets these objects.

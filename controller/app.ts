@@ -100,7 +100,8 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
   // The source and the store share the kinds, so that validating one load for both is done once.
   const kinds = createConfigKinds();
   const loader = new DocumentLoader();
-  const source = new StaticSource({ paths, logger: log, kinds, name: 'static', watch: false, loader });
+  // The policy store validates every load with the services and logs each rejection once for both.
+  const source = new StaticSource({ paths, logger: log, kinds, name: 'static', watch: false, loader, logRejections: false });
   const registry = new Registry([...(options.discoverySources ?? []), source], { logger: log });
   const policies = new PolicyStore({ logger: log, kinds });
   const revisions = await RevisionStore.open(options.stateDir);

@@ -4,6 +4,7 @@ import {
   DocumentLoader,
   KindRegistry,
   formatDiagnostic,
+  formatDiagnosticForLog,
   hasErrors,
   type Diagnostic,
   type LoadedDocuments,
@@ -31,6 +32,12 @@ export interface StaticSourceOptions {
   watch?: boolean;
   /** Reads the paths. Default: a loader of the source's own. Pass a shared one to reuse its parsed files. */
   loader?: DocumentLoader;
+  /**
+   * Log rejected loads and a valid load after a rejected one. Default true. Pass false when
+   * another reader of the same loads, such as the policy store, logs them, so that each rejected
+   * edit is logged once.
+   */
+  logRejections?: boolean;
   /** Quiet time after the last file event before reloading, in milliseconds. Default 100. */
   debounceMs?: number;
 }
@@ -108,14 +115,18 @@ export class StaticSource implements DiscoverySource {
    */
   offer(loaded: LoadedDocuments): void {
     const { set, diagnostics } = this.kinds.validate(loaded);
+    const logRejections = this.options.logRejections ?? true;
     if (hasErrors(diagnostics)) {
       this.errors = diagnostics;
-      this.log.error(
-        { errorCount: diagnostics.filter((d) => d.severity === 'error').length, diagnostics: diagnostics.map(formatDiagnostic) },
-        'services rejected',
-      );
+      if (logRejections) {
+        this.log.error(
+          { errorCount: diagnostics.filter((d) => d.severity === 'error').length, diagnostics: diagnostics.map(formatDiagnosticForLog) },
+          'services rejected',
+        );
+      }
       return;
     }
+    const wasRejected = this.errors.length > 0;
     for (const warning of diagnostics) this.log.warn({ diagnostic: formatDiagnostic(warning) }, 'services loaded with a warning');
 
     const services = set
@@ -128,7 +139,10 @@ export class StaticSource implements DiscoverySource {
     this.current = services;
     this.currentJson = json;
     this.isSynced = true;
-    if (!changed) return;
+    if (!changed) {
+      if (wasRejected && logRejections) this.log.info({ serviceCount: services.length }, 'services accepted again; the services in force did not change');
+      return;
+    }
 
     this.log.info({ serviceCount: services.length, files: loaded.files.length }, 'services loaded');
     for (const listener of this.listeners) listener();

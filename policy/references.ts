@@ -17,8 +17,11 @@ import { TRAFFIC_POLICY_KIND, trafficPolicyKind } from './traffic-policy';
 export function checkPolicyReferences(set: DocumentSet, report: SetReporter): void {
   const policies = set.of(trafficPolicyKind);
   const services = set.declaredNames(SERVICE_ENDPOINTS_KIND);
-  checkServices(policies, services, report);
-  checkServicesOfInvalidPolicies(set.invalid(TRAFFIC_POLICY_KIND), services, report);
+  // A file that failed to parse hides its services, so this check would report every policy that names one.
+  if (set.allFilesRead()) {
+    checkServices(policies, services, report);
+    checkServicesOfInvalidPolicies(set.invalid(TRAFFIC_POLICY_KIND), services, report);
+  }
   // Regions of services that failed validation are unknown, so regions are checked only when every service is valid.
   if (set.isComplete(SERVICE_ENDPOINTS_KIND)) checkRegions(policies, knownRegions(set), report);
   checkHostnames(policies, report);

@@ -4,6 +4,7 @@ import {
   ConfigWatcher,
   DocumentLoader,
   formatDiagnostic,
+  formatDiagnosticForLog,
   hasErrors,
   loadDocuments,
   type ConfigDocument,
@@ -134,12 +135,13 @@ export class PolicyStore {
         {
           errorCount: diagnostics.filter((diagnostic) => diagnostic.severity === 'error').length,
           revision: this.set.revision,
-          diagnostics: diagnostics.map(formatDiagnostic),
+          diagnostics: diagnostics.map(formatDiagnosticForLog),
         },
-        'policies rejected',
+        'configuration rejected',
       );
       return { accepted: false, diagnostics };
     }
+    const wasRejected = this.errors.length > 0;
     for (const warning of diagnostics) this.log.warn({ diagnostic: formatDiagnostic(warning) }, 'policies loaded with a warning');
 
     const documents = set.of(trafficPolicyKind).sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -153,6 +155,8 @@ export class PolicyStore {
       this.setJson = json;
       this.log.info({ revision: this.set.revision, policyCount: policies.length }, 'policies loaded');
       for (const listener of this.listeners) listener();
+    } else if (wasRejected) {
+      this.log.info({ revision: this.set.revision }, 'configuration accepted again; the policies in force did not change');
     }
     return { accepted: true, diagnostics };
   }

@@ -50,6 +50,39 @@ describe('StaticSource', () => {
     assert.ok(records.some((record) => record.msg === 'services rejected'));
   });
 
+  test('logs a corrected edit once', async () => {
+    const folder = await makeTempFolder();
+    const file = path.join(folder, 'a.yaml');
+    await fs.writeFile(file, serviceYaml('a.shop', 80));
+    const { logger, records } = memoryLogger();
+    const loader = new DocumentLoader();
+    const source = new StaticSource({ paths: [folder], logger, watch: false, loader });
+    await source.start();
+
+    await fs.writeFile(file, serviceYaml('a.shop', 0));
+    source.offer(await loader.load([folder]));
+    await fs.writeFile(file, serviceYaml('a.shop', 80));
+    source.offer(await loader.load([folder]));
+
+    const messages = records.map((record) => record.msg);
+    assert.deepEqual(messages.filter((message) => message === 'services rejected'), ['services rejected']);
+    assert.ok(messages.includes('services accepted again; the services in force did not change'));
+    const rejected = records.find((record) => record.msg === 'services rejected')!;
+    assert.match((rejected.diagnostics as string[])[0]!, /\(fix: /, 'the log line carries the fix');
+  });
+
+  test('stays quiet without logRejections', async () => {
+    const folder = await makeTempFolder();
+    const file = path.join(folder, 'a.yaml');
+    await fs.writeFile(file, serviceYaml('a.shop', 0));
+    const { logger, records } = memoryLogger();
+    const source = new StaticSource({ paths: [folder], logger, watch: false, logRejections: false });
+    await source.start();
+
+    assert.equal(source.lastErrors()[0].code, 'MERIDIAN_CONFIG_OUT_OF_RANGE');
+    assert.equal(records.filter((record) => record.msg === 'services rejected').length, 0);
+  });
+
   test('applies a good edit and rejects a bad one', async () => {
     const folder = await makeTempFolder();
     const file = path.join(folder, 'services.yaml');

@@ -102,21 +102,22 @@ test('rejected edit keeps services and policies', async () => {
   records.length = 0;
 
   await replaceFile('policies.yaml', yaml(...replaceLine(POLICY_LINES, 6, '  service: checkout.shp')));
-  await waitFor(() => recordsOf('services rejected').length > 0 && recordsOf('policies rejected').length > 0);
+  await waitFor(() => recordsOf('configuration rejected').length > 0);
 
   assert.equal(meridian.registry.snapshot().revision, registryRevision);
   assert.equal(meridian.policies.current().revision, policyRevision);
   assert.equal(meridian.history.list().length, revisions);
   assert.equal(meridian.policies.lastErrors()[0].code, 'MERIDIAN_CONFIG_UNKNOWN_REFERENCE');
-  for (const message of ['services rejected', 'policies rejected']) {
-    const [record] = recordsOf(message);
-    assert.deepEqual(record.diagnostics, [
-      `${join(folder, 'policies.yaml')}:6:12: error MERIDIAN_CONFIG_UNKNOWN_REFERENCE: spec.service: unknown service "checkout.shp"; did you mean "checkout.shop"? (known services: checkout.shop, payments.shop)`,
-    ]);
-  }
+  const rejections = recordsOf('configuration rejected');
+  assert.equal(rejections.length, 1, 'one record for the edit');
+  assert.deepEqual(rejections[0]!.diagnostics, [
+    `${join(folder, 'policies.yaml')}:6:12: error MERIDIAN_CONFIG_UNKNOWN_REFERENCE: spec.service: unknown service "checkout.shp"; did you mean "checkout.shop"? (known services: checkout.shop, payments.shop) (fix: name a ServiceEndpoints document in spec.service, or add a ServiceEndpoints document named "checkout.shp")`,
+  ]);
+  assert.equal(recordsOf('services rejected').length, 0, 'the static source leaves the record to the policy store');
   assert.equal(recordsOf('config reloaded').length, 1);
 
   await replaceFile('policies.yaml', `${yaml(...POLICY_LINES)}---\n${PAYMENTS_POLICY}`);
   await waitFor(() => meridian.policies.lastErrors().length === 0);
   assert.equal(meridian.policies.current().revision, policyRevision);
+  await waitFor(() => recordsOf('configuration accepted again; the policies in force did not change').length === 1);
 });

@@ -116,9 +116,9 @@ test('invalid edit is rejected and the running configuration stays', async () =>
 
     logLines.length = 0;
     await writeFile(policiesFile, original.replace('service: checkout.shop', 'service: chekout.shop'));
-    await eventually(() => logLines.some((line) => line.includes('policies rejected')), 5000);
+    await eventually(() => logLines.some((line) => line.includes('configuration rejected')), 5000);
 
-    const rejection = logLines.find((line) => line.includes('policies rejected'))!;
+    const rejection = logLines.find((line) => line.includes('configuration rejected'))!;
     assert.match(rejection, /policies\.yaml:\d+:\d+/, 'the log names the file, line and column');
     assert.match(rejection, /did you mean \\"checkout\.shop\\"/);
     assert.equal(meridian.policies.current().revision, revision, 'the policy set in force is unchanged');

@@ -55,11 +55,11 @@ describe('PolicyStore', () => {
     assert.equal(result.accepted, false);
     assert.equal(store.current(), before);
     assert.equal(store.lastErrors()[0].code, 'MERIDIAN_CONFIG_UNKNOWN_REGION');
-    const rejected = records.find((record) => record.msg === 'policies rejected');
+    const rejected = records.find((record) => record.msg === 'configuration rejected');
     assert.ok(rejected !== undefined);
     assert.equal(rejected.revision, before.revision);
     assert.deepEqual(rejected.diagnostics, [
-      `${path.join(folder, 'policies.yaml')}:12:14: error MERIDIAN_CONFIG_UNKNOWN_REGION: spec.localityLb.failover[0].to[0]: unknown region "eu-cnetral"; did you mean "eu-central"? (known regions: eu-central, eu-west, us-east)`,
+      `${path.join(folder, 'policies.yaml')}:12:14: error MERIDIAN_CONFIG_UNKNOWN_REGION: spec.localityLb.failover[0].to[0]: unknown region "eu-cnetral"; did you mean "eu-central"? (known regions: eu-central, eu-west, us-east) (fix: use a region that some endpoint's locality names: eu-central, eu-west, us-east)`,
     ]);
   });
 

@@ -41,3 +41,20 @@ test('validateFiles reports syntax and missing files', async () => {
     ],
   );
 });
+
+test('validateFiles skips references into a broken file', async () => {
+  const folder = await makeTempFolder();
+  const services = path.join(folder, 'services.yaml');
+  const policies = path.join(folder, 'policies.yaml');
+  // The indentation error hides checkout.shop, which the policy names.
+  await fs.writeFile(services, SERVICES_TEXT.replace('port: 8080', 'port: 8080\n   bad: indentation'));
+  await fs.writeFile(policies, yaml(...POLICY_LINES));
+  const { diagnostics } = await validateFiles([folder]);
+
+  const listed = diagnostics.map(formatDiagnostic).join('\n');
+  assert.ok(diagnostics.length > 0, 'the syntax error is reported');
+  for (const diagnostic of diagnostics) {
+    assert.equal(diagnostic.code, 'MERIDIAN_CONFIG_YAML_SYNTAX', listed);
+    assert.equal(diagnostic.file, services, listed);
+  }
+});

@@ -109,7 +109,7 @@ describe('PolicyHistory with a shared load', () => {
     assert.equal(parts.source.lastErrors()[0].path, 'spec.port');
     assert.deepEqual(parts.policies.lastErrors(), parts.source.lastErrors());
     assert.equal(parts.history.list().length, 1);
-    for (const message of ['services rejected', 'policies rejected']) {
+    for (const message of ['services rejected', 'configuration rejected']) {
       const record = parts.records.find((candidate) => candidate.msg === message);
       assert.ok(record !== undefined, `${message} is logged`);
       assert.equal((record.diagnostics as string[]).length, 1);
