@@ -99,6 +99,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case undefined:
+        // A missing command is a usage error, so scripts that forget it fail; the help goes to stderr.
+        process.stderr.write(`${USAGE}\n`);
+        return 2;
       case 'help':
       case '--help':
       case '-h': {

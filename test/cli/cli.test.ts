@@ -29,6 +29,13 @@ test('serve help lists every option with its default', async () => {
   assert.match(stdout, /--log-level LEVEL .*\(default info\)/);
 });
 
+test('missing command is a usage error', async () => {
+  const { code, stdout, stderr } = await meridian();
+  assert.equal(code, 2);
+  assert.equal(stdout, '');
+  assert.match(stderr, /meridian help serve/, 'the help lists the commands');
+});
+
 test('validate accepts the bundled example', async () => {
   const { code, stdout } = await meridian('validate', 'examples');
   assert.equal(code, 0);
