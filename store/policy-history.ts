@@ -215,7 +215,8 @@ export class PolicyHistory {
 
     const files = policyFilesOf(folder);
     const author = `file:${this.options.configPaths.join(',')}`;
-    const revision = await revisions.append({ hash: check.set.revision, author, message: 'watched folder changed', files, folderDigest: digest });
+    const message = revisions.list().length === 0 ? 'first load of the watched folder' : 'watched folder changed';
+    const revision = await revisions.append({ hash: check.set.revision, author, message, files, folderDigest: digest });
     policies.offer(folder);
     this.log.info({ revision: revision.id, hash: revision.hash, author }, 'policy revision recorded');
   }

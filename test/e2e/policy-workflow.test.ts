@@ -128,7 +128,7 @@ test('rollback restores routing seen by a grpc client', async () => {
   assert.equal(history.code, 0, history.stderr);
   const rows = history.stdout.trimEnd().split('\n');
   assert.equal(rows.length, 4);
-  assert.match(rows[1], /^ {2}1 .* file:.*config +watched folder changed$/);
+  assert.match(rows[1], /^ {2}1 .* file:.*config +first load of the watched folder$/);
   assert.match(rows[2], /^ {2}2 .* alice +move echo to green$/);
   assert.match(rows[3], /^\* 3 .* bob +rollback to revision 1 \(content of revision 1\)$/);
 });
