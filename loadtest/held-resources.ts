@@ -1,13 +1,4 @@
-import type { ResourceFacts } from './resource-facts';
-
-/** Facts over a set of resources, as a simulated proxy checks them. */
-export interface AggregateFacts {
-  /** Names the resources depend on. Sorted and without repeats when built by `HeldResources`. */
-  dependencies: string[];
-  http2: number;
-  marker: number;
-  generation: number;
-}
+import type { AggregateFacts, ResourceFacts } from './resource-facts';
 
 /**
  * The resources of one type that a delta proxy holds, with their aggregate facts kept up to date

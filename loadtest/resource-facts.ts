@@ -17,6 +17,15 @@ export interface ResourceFacts {
   generation: number;
 }
 
+/** Facts over a set of resources, as a simulated proxy checks them. */
+export interface AggregateFacts {
+  /** Names the resources depend on. Sorted and without repeats when built by `HeldResources`. */
+  dependencies: string[];
+  http2: number;
+  marker: number;
+  generation: number;
+}
+
 const HCM_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 
 let types: Record<string, protobuf.Type> | undefined;

@@ -3,8 +3,8 @@ import type * as protobuf from 'protobufjs';
 import type { Locality } from '../discovery';
 import { ALL_TYPE_URLS, messageType, TYPE_URL, XDS_SERVICES, type TypeUrl } from '../xds';
 import { encodeNameFields, encodeRequest, readDeltaResponse, readResponse, type ResponseEnvelope } from './proxy-wire';
-import { HeldResources, type AggregateFacts } from './held-resources';
-import { FactsCache, type ResourceFacts } from './resource-facts';
+import { HeldResources } from './held-resources';
+import { FactsCache, type AggregateFacts, type ResourceFacts } from './resource-facts';
 
 /** Wall-clock time in milliseconds with sub-millisecond precision, comparable across processes. */
 export function wallClockMs(): number {

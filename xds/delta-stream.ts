@@ -7,7 +7,7 @@ import { appendNonce, encodeDeltaDiscoveryResponse, type DeltaDiscoveryRequest }
 
 export type DeltaCall = XdsCall<DeltaDiscoveryRequest>;
 
-/** What a proxy with one view lacks of another: a delta response, encoded once without its nonce. */
+/** A delta response from one view to another, encoded once without its nonce. */
 interface SharedChange {
   resources: readonly EncodedResource[];
   removed: readonly string[];
@@ -71,8 +71,9 @@ export class DeltaStream extends XdsStream<DeltaDiscoveryRequest> {
     const { view } = this.nextView(state, typeSnapshot);
 
     const absent = this.absentNames(state, typeSnapshot).filter((name) => !state.reportedAbsent.has(name));
-    const change = absent.length === 0 ? sharedChangeOf(state.view, view, forcedKeyOf(state, view), state.typeUrl, typeSnapshot.version) : undefined;
-    if (change) {
+    if (absent.length === 0) {
+      // Nothing stream-specific to report, so streams with the same views share the response.
+      const change = sharedChangeOf(state.view, view, forcedKeyOf(state, view), state.typeUrl, typeSnapshot.version);
       if (change.resources.length === 0 && change.removed.length === 0) return;
       if (state.reportedAbsent.size > 0) {
         for (const resource of change.resources) state.reportedAbsent.delete(resource.name);

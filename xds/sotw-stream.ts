@@ -31,8 +31,6 @@ interface SotwTypeState extends TypeState {
   sentNamesKey?: string;
   /** `resource_names` of the latest request as encoded, to skip an unchanged subscription without decoding it. */
   requestedNamesBytes?: Buffer;
-  /** `resource_names` of the latest request, for requests that were not decoded from the wire. */
-  requestedNames?: readonly string[];
 }
 
 /**
@@ -108,13 +106,11 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
   }
 
   private updateSubscription(state: SotwTypeState, request: DiscoveryRequest): void {
+    // An ACK repeats the names of the request before it, so equal bytes skip decoding them.
     const encoded = request.resourceNamesBytes;
     if (encoded !== undefined) {
       if (state.requestedNamesBytes !== undefined && encoded.equals(state.requestedNamesBytes)) return;
       state.requestedNamesBytes = Buffer.from(encoded);
-    } else {
-      if (state.requestedNames !== undefined && sameNames(state.requestedNames, request.resource_names)) return;
-      state.requestedNames = request.resource_names;
     }
     const names = request.resource_names;
     const wildcard = names.includes('*') || (names.length === 0 && WILDCARD_TYPES.has(state.typeUrl));
@@ -134,14 +130,6 @@ function sharedResponseOf(typeSnapshot: TypeSnapshot, namesKey: string, typeUrl:
     const resources = ([...view.values()] as EncodedResource[]).sort(byName);
     return { resources, bytes: encodeDiscoveryResponse(typeUrl, version, '', resources) };
   });
-}
-
-function sameNames(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] !== b[i]) return false;
-  }
-  return true;
 }
 
 function byName(a: KnownResource, b: KnownResource): number {

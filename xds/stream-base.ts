@@ -380,25 +380,26 @@ export abstract class XdsStream<Request> {
       next = exact ? this.sharedView(state, typeSnapshot) : built;
     }
 
-    let kept: Map<string, KnownResource> | undefined;
+    // Removals that the proxy must not apply yet: rejected ones, and those something still refers to.
+    let retained: Map<string, KnownResource> | undefined;
     let referenced: Set<string> | undefined;
     for (const name of missingFrom(state.view, typeSnapshot)) {
       const previous = state.view.get(name)!;
       if (next.has(name) || !this.subscribed(state, name)) continue;
       if (state.heldRemovals.has(name)) {
-        kept ??= new Map(next);
-        kept.set(name, previous);
+        retained ??= new Map(next);
+        retained.set(name, previous);
         continue;
       }
       if (!ads) continue;
       this.readAllViews = true;
       referenced ??= this.referencedKeys();
       if (referenced.has(refKey(state.typeUrl, name))) {
-        kept ??= new Map(next);
-        kept.set(name, previous);
+        retained ??= new Map(next);
+        retained.set(name, previous);
       }
     }
-    return kept ? { view: kept, exact: false } : { view: next, exact };
+    return retained ? { view: retained, exact: false } : { view: next, exact };
   }
 
   /** Returns the subscribed resources of a snapshot as a map shared by every stream with the same subscription. */
@@ -420,9 +421,10 @@ export abstract class XdsStream<Request> {
       const absent: string[] = [];
       for (const name of state.names) {
         const resource = typeSnapshot.resources.get(name);
-        if (resource) view.set(name, resource);
-        else absent.push(name);
+        if (!resource) absent.push(name);
+        else if (!state.wildcard) view.set(name, resource);
       }
+      // A wildcard view is the snapshot's own map, and explicit names only add to `absent`.
       return { view: state.wildcard ? typeSnapshot.resources : view, absent };
     });
   }
