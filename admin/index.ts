@@ -25,3 +25,5 @@ export { registerHealthRoutes, HEALTH_ROUTES } from './health-routes';
 export type { HealthProvider } from './health-routes';
 export { NackLog } from './nack-log';
 export type { NackEntry, NackLogOptions, NackProvider, NackSource, RejectedResourceEntry } from './nack-log';
+export { registerEndpointRoutes, ENDPOINT_ROUTES } from './endpoint-routes';
+export type { EndpointsProvider, ServiceEntry, EndpointEntry, EndpointHealth } from './endpoint-routes';

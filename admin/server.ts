@@ -5,6 +5,7 @@ import { parseListenAddress, type ListenAddress } from './address';
 import { providerFailed, routeNotFound, toAdminError } from './errors';
 import type { Logger } from './logging';
 import type { NackProvider } from './nack-log';
+import { registerEndpointRoutes, type EndpointsProvider } from './endpoint-routes';
 import { registerHealthRoutes, type HealthProvider } from './health-routes';
 import { registerPolicyRoutes, type PolicyWorkflow } from './policy-routes';
 import type { Readiness } from './readiness';
@@ -30,6 +31,8 @@ export interface AdminServerOptions {
   health?: HealthProvider;
   /** Serves GET /debug/nacks: recorded NACKs with the policy YAML of each rejected resource. */
   nacks?: NackProvider;
+  /** Serves GET /debug/endpoints: every service's endpoints with locality and decided health. */
+  endpoints?: EndpointsProvider;
 }
 
 export type AdminServer = FastifyInstance;
@@ -47,6 +50,7 @@ interface SyncQuery {
  *   GET /debug/sync     {"proxies": ProxySyncStatus[]}, optionally `?node=ID`
  *   GET /debug/config   the injected configuration summary
  *   GET /debug/nacks    {"nacks": NackEntry[]}, newest first, optionally `?node=ID`, when `nacks` is set
+ *   GET /debug/endpoints  see registerEndpointRoutes, when `endpoints` is set
  * Every error is JSON `{ code, message }` with a code from ADMIN_ERROR_CODES.
  */
 export function buildAdminServer(options: AdminServerOptions): AdminServer {
@@ -96,6 +100,7 @@ export function buildAdminServer(options: AdminServerOptions): AdminServer {
 
   if (options.policyWorkflow !== undefined) registerPolicyRoutes(server, options.policyWorkflow);
   if (options.health !== undefined) registerHealthRoutes(server, options.health);
+  if (options.endpoints !== undefined) registerEndpointRoutes(server, options.endpoints);
 
   server.setNotFoundHandler(async (request: FastifyRequest, reply: FastifyReply) => {
     const error = routeNotFound(request.method, request.url, routes);

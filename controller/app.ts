@@ -10,9 +10,11 @@ import {
   SyncStatusTracker,
   XdsMetrics,
   type Readiness,
+  type ServiceEntry,
 } from '../admin';
 import { ConfigWatcher, DocumentLoader, type LoadedDocuments } from '../config';
 import { Registry, StaticSource, type DiscoverySource } from '../discovery';
+import { hostPortOf } from '../health';
 import { buildResources, createConfigKinds, PolicyStore, type HealthInput } from '../policy';
 import { PolicyHistory, RevisionStore, SnapshotStore } from '../store';
 import { SnapshotCache, XdsServer, type AdmissionOptions, type TypeUrl } from '../xds';
@@ -165,6 +167,7 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
     nacks: nackLog,
     syncStatus,
     configSummary: () => summarize(registry, policies),
+    endpoints: { endpoints: () => endpointsOf(registry, health) },
     registry: metricsRegistry,
     logger: log,
     policyWorkflow: createPolicyWorkflow({ history, policies, registry, cache, health: health.input }),
@@ -296,6 +299,27 @@ function describeWarmStart(
     };
   }
   return readiness;
+}
+
+/** Every service of the registry with its endpoints, each with the health the prober mesh decided. */
+function endpointsOf(registry: Registry, health: HealthMesh): { registryRevision: number; services: ServiceEntry[] } {
+  const checked = new Map<string, { healthy: boolean; changedAt?: string }>();
+  for (const decision of health.aggregator.state().endpoints) checked.set(`${decision.service} ${decision.endpoint}`, decision);
+  const snapshot = registry.snapshot();
+  const services = [...snapshot.services.values()].map((service) => ({
+    name: service.name,
+    port: service.port,
+    protocol: service.protocol,
+    endpoints: service.endpoints.map((endpoint) => {
+      const decision = checked.get(`${service.name} ${hostPortOf(endpoint.address, endpoint.port)}`);
+      return {
+        ...endpoint,
+        health: decision === undefined ? ('unchecked' as const) : decision.healthy ? ('healthy' as const) : ('unhealthy' as const),
+        ...(decision?.changedAt === undefined ? {} : { healthChangedAt: decision.changedAt }),
+      };
+    }),
+  }));
+  return { registryRevision: snapshot.revision, services };
 }
 
 function summarize(registry: Registry, policies: PolicyStore) {

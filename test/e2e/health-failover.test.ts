@@ -41,6 +41,16 @@ spec:
     - { address: 127.0.0.1, port: ${ports.b}, cluster: k8s-r1, locality: { region: r1, zone: r1-b } }
 ---
 apiVersion: meridian.io/v1alpha1
+kind: ServiceEndpoints
+metadata:
+  name: unchecked.test
+spec:
+  port: 8080
+  protocol: grpc
+  endpoints:
+    - { address: 127.0.0.1, port: 1, cluster: k8s-r1, network: net-1, weight: 3, labels: { version: v2 } }
+---
+apiVersion: meridian.io/v1alpha1
 kind: TrafficPolicy
 metadata:
   name: echo
@@ -95,6 +105,32 @@ async function adminJson(path: string): Promise<any> {
   return response.json();
 }
 
+/** Checks /debug/endpoints while zone A is ejected: addresses, localities and decided health. */
+async function assertRegistryView(): Promise<void> {
+  const all = await adminJson('/debug/endpoints');
+  assert.deepEqual(all.services.map((service: any) => service.name), ['echo.test', 'unchecked.test']);
+  assert.equal(typeof all.registryRevision, 'number');
+  const [unchecked] = all.services[1].endpoints;
+  assert.deepEqual(unchecked, { address: '127.0.0.1', port: 1, cluster: 'k8s-r1', network: 'net-1', weight: 3, labels: { version: 'v2' }, health: 'unchecked' });
+
+  const echo = await adminJson('/debug/endpoints?service=echo.test');
+  assert.equal(echo.services.length, 1);
+  const [a, b] = echo.services[0].endpoints;
+  assert.equal(a.port, backends.a.port);
+  assert.deepEqual(a.locality, { region: 'r1', zone: 'r1-a', subZone: '' });
+  assert.equal(a.health, 'unhealthy');
+  assert.ok(!Number.isNaN(Date.parse(a.healthChangedAt)), `healthChangedAt ${a.healthChangedAt}`);
+  assert.equal(b.port, backends.b.port);
+  assert.equal(b.health, 'healthy');
+
+  const missing = await fetch(`http://127.0.0.1:${meridian.adminPort}/debug/endpoints?service=echo.tset`);
+  assert.equal(missing.status, 404);
+  assert.deepEqual(await missing.json(), {
+    code: 'ADMIN_SERVICE_NOT_FOUND',
+    message: 'service "echo.tset" is not in the registry; did you mean "echo.test"?; known services: echo.test, unchecked.test',
+  });
+}
+
 /** Polls until every one of `count` calls reaches `name`; returns the time it took. */
 async function timeUntilAll(client: XdsEchoClient, name: string, timeoutMs: number): Promise<number> {
   const started = performance.now();
@@ -117,6 +153,7 @@ test('not serving endpoint fails over and returns', async () => {
     const endpointA = health.endpoints.find((endpoint: any) => endpoint.endpoint === `127.0.0.1:${backends.a.port}`);
     assert.equal(endpointA.healthy, false);
     assert.deepEqual(health.partitions, []);
+    await assertRegistryView();
 
     backends.a.status = SERVING;
     const recoveryMs = await timeUntilAll(client, 'zone-a', 10_000);
