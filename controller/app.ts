@@ -179,6 +179,7 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
   for (const [group, snapshot] of restored) {
     try {
       cache.setSnapshot(group, snapshot);
+      controller.keepRestored(group);
       warmStart.restoredGroups++;
     } catch (error) {
       log.warn({ group, err: error }, 'restored snapshot rejected');
@@ -188,7 +189,11 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
   const syncTimer = setTimeout(() => {
     if (registry.synced()) return;
     warmStart.syncTimedOut = true;
-    log.warn({ syncTimeoutMs, restoredGroups: warmStart.restoredGroups }, 'discovery sync timed out; serving from the sources that have synced');
+    const message =
+      warmStart.restoredGroups > 0
+        ? 'discovery sync timed out; restored groups keep the last known good snapshot, other groups are served from the sources that have synced'
+        : 'discovery sync timed out; serving from the sources that have synced';
+    log.warn({ syncTimeoutMs, restoredGroups: warmStart.restoredGroups }, message);
     controller.serveUnsynced();
   }, syncTimeoutMs);
   syncTimer.unref();
@@ -285,11 +290,11 @@ function describeWarmStart(
 ): Readiness {
   if (synced) return { ...readiness, servingFrom: 'computed' };
   if (warmStart.syncTimedOut) {
-    return {
-      ...readiness,
-      servingFrom: 'sync-timeout',
-      detail: `discovery sources did not sync within ${syncTimeoutMs} ms; serving from the sources that have synced`,
-    };
+    const serving =
+      warmStart.restoredGroups > 0
+        ? `; ${warmStart.restoredGroups} proxy groups keep the last known good snapshot from ${file}, and other groups are served from the sources that have synced`
+        : '; serving from the sources that have synced';
+    return { ...readiness, servingFrom: 'sync-timeout', detail: `discovery sources did not sync within ${syncTimeoutMs} ms${serving}` };
   }
   if (warmStart.restoredGroups > 0) {
     return {
@@ -301,7 +306,7 @@ function describeWarmStart(
   return readiness;
 }
 
-/** Every service of the registry with its endpoints, each with the health the prober mesh decided. */
+/** Returns every service of the registry with its endpoints, each with the health the prober mesh decided. */
 function endpointsOf(registry: Registry, health: HealthMesh): { registryRevision: number; services: ServiceEntry[] } {
   const checked = new Map<string, { healthy: boolean; changedAt?: string }>();
   for (const decision of health.aggregator.state().endpoints) checked.set(`${decision.service} ${decision.endpoint}`, decision);
@@ -312,11 +317,9 @@ function endpointsOf(registry: Registry, health: HealthMesh): { registryRevision
     protocol: service.protocol,
     endpoints: service.endpoints.map((endpoint) => {
       const decision = checked.get(`${service.name} ${hostPortOf(endpoint.address, endpoint.port)}`);
-      return {
-        ...endpoint,
-        health: decision === undefined ? ('unchecked' as const) : decision.healthy ? ('healthy' as const) : ('unhealthy' as const),
-        ...(decision?.changedAt === undefined ? {} : { healthChangedAt: decision.changedAt }),
-      };
+      if (decision === undefined) return { ...endpoint, health: 'unchecked' as const };
+      const health = decision.healthy ? ('healthy' as const) : ('unhealthy' as const);
+      return decision.changedAt === undefined ? { ...endpoint, health } : { ...endpoint, health, healthChangedAt: decision.changedAt };
     }),
   }));
   return { registryRevision: snapshot.revision, services };

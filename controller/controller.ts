@@ -92,6 +92,8 @@ export class MeshController {
   private lastPendingAt?: number;
   private stopped = false;
   private unsynced = false;
+  /** Groups that serve a snapshot restored from the last known good state until discovery syncs. */
+  private readonly restored = new Set<string>();
   /** Origins of the resources of each group's latest snapshot, by `typeUrl\0name`. */
   private readonly origins = new Map<string, Map<string, ResourceSource>>();
   /** Snapshot computations since start, for tests and metrics. */
@@ -117,11 +119,21 @@ export class MeshController {
 
   /**
    * Publishes from the registry as it is, even before every discovery source has synced. Used
-   * when the sync timeout has passed, so that proxies get what the synced sources provide.
+   * when the sync timeout has passed, so that proxies get what the synced sources provide. Groups
+   * marked by `keepRestored` keep their restored snapshot.
    */
   serveUnsynced(): void {
     this.unsynced = true;
     this.recomputeAll();
+  }
+
+  /**
+   * Marks a group's snapshot as restored from the last known good state. Until every discovery
+   * source has synced, even after `serveUnsynced`, the group keeps that snapshot, because one
+   * computed from the sources that have synced may lack services or endpoints.
+   */
+  keepRestored(group: string): void {
+    this.restored.add(group);
   }
 
   /** Returns the policy document that produced a resource of a group's latest snapshot. */
@@ -162,10 +174,11 @@ export class MeshController {
   private publish(group: string): void {
     const { registry, policies, cache, build } = this.options;
     const synced = registry.synced();
-    if (!synced && !this.unsynced) {
+    if (!synced && (!this.unsynced || this.restored.has(group))) {
       this.log.debug({ group }, 'snapshot deferred until discovery has synced');
       return;
     }
+    if (synced) this.restored.clear();
 
     const registrySnapshot = registry.snapshot();
     const policySet = policies.current();

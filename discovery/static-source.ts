@@ -5,8 +5,8 @@ import {
   KindRegistry,
   formatDiagnostic,
   formatDiagnosticForLog,
-  hasErrors,
   type Diagnostic,
+  type DocumentSet,
   type LoadedDocuments,
 } from '../config';
 import { serviceEndpointsKind } from './service-endpoints';
@@ -50,7 +50,9 @@ export function createDiscoveryKinds(): KindRegistry {
 /**
  * A discovery source read from ServiceEndpoints YAML documents. Each valid load replaces all of
  * its services. A load with any error is rejected as a whole: it is logged, its diagnostics are
- * kept for `lastErrors()`, and the services of the last valid load stay in force.
+ * kept for `lastErrors()`, and the services of the last valid load stay in force. The first load
+ * is the exception: when its errors lie only in documents of other kinds, its services are put in
+ * force, so a control plane started with a broken TrafficPolicy file still serves its services.
  */
 export class StaticSource implements DiscoverySource {
   readonly name: string;
@@ -103,7 +105,7 @@ export class StaticSource implements DiscoverySource {
     return () => this.listeners.delete(listener);
   }
 
-  /** Returns the diagnostics of the last rejected load, or an empty list when the last load was valid. */
+  /** Returns the diagnostics of the last load that had errors, or an empty list when the last load was valid. */
   lastErrors(): readonly Diagnostic[] {
     return this.errors;
   }
@@ -116,18 +118,20 @@ export class StaticSource implements DiscoverySource {
   offer(loaded: LoadedDocuments): void {
     const { set, diagnostics } = this.kinds.validate(loaded);
     const logRejections = this.options.logRejections ?? true;
-    if (hasErrors(diagnostics)) {
+    const errorCount = diagnostics.filter((d) => d.severity === 'error').length;
+    if (errorCount > 0 && !this.acceptsDespiteErrors(set)) {
       this.errors = diagnostics;
-      if (logRejections) {
-        this.log.error(
-          { errorCount: diagnostics.filter((d) => d.severity === 'error').length, diagnostics: diagnostics.map(formatDiagnosticForLog) },
-          'services rejected',
-        );
-      }
+      if (logRejections) this.log.error({ errorCount, diagnostics: diagnostics.map(formatDiagnosticForLog) }, 'services rejected');
       return;
     }
+
     const wasRejected = this.errors.length > 0;
-    for (const warning of diagnostics) this.log.warn({ diagnostic: formatDiagnostic(warning) }, 'services loaded with a warning');
+    this.errors = errorCount > 0 ? diagnostics : [];
+    if (errorCount > 0) {
+      this.log.warn({ errorCount }, 'services loaded at start although documents of other kinds have errors; every ServiceEndpoints document is valid');
+    } else {
+      for (const warning of diagnostics) this.log.warn({ diagnostic: formatDiagnostic(warning) }, 'services loaded with a warning');
+    }
 
     const services = set
       .of(serviceEndpointsKind)
@@ -135,16 +139,27 @@ export class StaticSource implements DiscoverySource {
       .sort((a, b) => (a.name < b.name ? -1 : 1));
     const json = JSON.stringify(services);
     const changed = !this.isSynced || json !== this.currentJson;
-    this.errors = [];
     this.current = services;
     this.currentJson = json;
     this.isSynced = true;
     if (!changed) {
-      if (wasRejected && logRejections) this.log.info({ serviceCount: services.length }, 'services accepted again; the services in force did not change');
+      if (wasRejected && errorCount === 0 && logRejections) {
+        this.log.info({ serviceCount: services.length }, 'services accepted again; the services in force did not change');
+      }
       return;
     }
 
     this.log.info({ serviceCount: services.length, files: loaded.files.length }, 'services loaded');
     for (const listener of this.listeners) listener();
+  }
+
+  /**
+   * Returns true when a load with errors may still put its services in force: only at the first
+   * load, when there are no services to keep, every file was read and every ServiceEndpoints
+   * document is valid. The errors then belong to documents of other kinds, such as TrafficPolicy,
+   * whose own readers reject them.
+   */
+  private acceptsDespiteErrors(set: DocumentSet): boolean {
+    return !this.isSynced && set.allFilesRead() && set.isComplete(serviceEndpointsKind.kind);
   }
 }

@@ -54,6 +54,8 @@ export class PolicyStore {
   private set: PolicySet = { policies: [], revision: revisionOf([]) };
   private setJson = '[]';
   private errors: Diagnostic[] = [];
+  /** The last rejected load. The same load offered again, as at start, is rejected without a second log record. */
+  private lastRejected: LoadedDocuments | undefined;
   private accepted = false;
   private readonly listeners = new Set<() => void>();
   private readonly kinds: KindRegistry;
@@ -131,6 +133,8 @@ export class PolicyStore {
     const { set, diagnostics } = this.kinds.validate(loaded);
     if (hasErrors(diagnostics)) {
       this.errors = diagnostics;
+      if (loaded === this.lastRejected) return { accepted: false, diagnostics };
+      this.lastRejected = loaded;
       this.log.error(
         {
           errorCount: diagnostics.filter((diagnostic) => diagnostic.severity === 'error').length,

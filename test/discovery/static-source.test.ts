@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { DocumentLoader } from '../../config';
 import { StaticSource } from '../../discovery';
+import { createConfigKinds } from '../../policy';
 import { SERVICE_LINES, makeTempFolder, memoryLogger, replaceLine, waitFor, yaml } from '../config/fixtures';
 
 function serviceYaml(name: string, port: number): string {
@@ -165,6 +166,44 @@ describe('StaticSource', () => {
     assert.equal(changes, 2);
     assert.ok(records.some((record) => record.msg === 'services rejected'));
     await source.stop();
+  });
+
+  test('first load skips other kinds errors', async () => {
+    const folder = await makeTempFolder();
+    await fs.writeFile(path.join(folder, 'a.yaml'), serviceYaml('a.shop', 80));
+    const policy = (field: string) => `apiVersion: meridian.io/v1alpha1\nkind: TrafficPolicy\nmetadata:\n  name: a\nspec:\n  service: a.shop\n  ${field}: [a]\n`;
+    await fs.writeFile(path.join(folder, 'policy.yaml'), policy('hostnamez'));
+    const { logger, records } = memoryLogger();
+    const loader = new DocumentLoader();
+    const source = new StaticSource({ paths: [folder], logger, watch: false, loader, kinds: createConfigKinds() });
+    await source.start();
+    assert.equal(source.synced, true, 'valid services sync the source despite a broken TrafficPolicy');
+    assert.deepEqual(source.services().map((service) => service.name), ['a.shop']);
+    assert.ok(source.lastErrors().some((diagnostic) => diagnostic.code === 'MERIDIAN_CONFIG_UNKNOWN_FIELD'));
+    assert.ok(records.some((record) => String(record.msg).startsWith('services loaded at start although')));
+
+    // Once synced, an edit with any error is rejected as a whole.
+    await fs.writeFile(path.join(folder, 'a.yaml'), serviceYaml('a.shop', 90));
+    source.offer(await loader.load([folder]));
+    assert.equal(source.services()[0].port, 80);
+    assert.ok(records.some((record) => record.msg === 'services rejected'));
+
+    await fs.writeFile(path.join(folder, 'policy.yaml'), policy('hostnames'));
+    source.offer(await loader.load([folder]));
+    assert.equal(source.services()[0].port, 90);
+    assert.deepEqual(source.lastErrors(), []);
+  });
+
+  test('first load with an unreadable file stays unsynced', async () => {
+    // A file that cannot be parsed may hold services, so the valid ones alone are not the whole set.
+    const folder = await makeTempFolder();
+    await fs.writeFile(path.join(folder, 'a.yaml'), serviceYaml('a.shop', 80));
+    await fs.writeFile(path.join(folder, 'b.yaml'), 'kind: [');
+    const { logger } = memoryLogger();
+    const source = new StaticSource({ paths: [folder], logger, watch: false, kinds: createConfigKinds() });
+    await source.start();
+    assert.equal(source.synced, false);
+    assert.deepEqual(source.services(), []);
   });
 
   test('rejects an empty path list', () => {

@@ -179,3 +179,81 @@ test('sync timeout serves the synced sources', async () => {
   client.close();
   await slow.stop();
 });
+
+/** Connects a SotW proxy that subscribes to every Cluster and to echo.test's assignment. */
+function connect(meridian: RunningMeridian, id: string): XdsDriver {
+  const client = new XdsDriver('sotw', `127.0.0.1:${meridian.xdsPort}`, { ...NODE, id });
+  client.subscribe(TYPE_URL.cluster);
+  client.subscribe(TYPE_URL.clusterLoadAssignment, ['echo.test']);
+  return client;
+}
+
+/** Fails when a proxy was ever sent no Cluster, or fewer than 3 endpoints of echo.test. */
+function assertNeverEmpty(responses: readonly ObservedResponse[], label: string): void {
+  for (const response of responses) {
+    if (response.typeUrl === TYPE_URL.cluster) assert.ok(response.resources.length > 0, `${label}: an empty Cluster list was sent`);
+    if (response.typeUrl !== TYPE_URL.clusterLoadAssignment) continue;
+    for (const count of endpointCounts(response)) assert.equal(count, 3, `${label}: never an empty or partial endpoint list`);
+  }
+}
+
+/** Runs a server on MESH until a proxy has ACKed its configuration, so the state folder has a snapshot. */
+async function saveSnapshot(): Promise<void> {
+  await rm(stateDir, { recursive: true, force: true });
+  await writeFile(join(folder, 'mesh.yaml'), MESH);
+  const first = await start();
+  const client = connect(first, NODE.id);
+  await client.settle();
+  client.close();
+  await first.close();
+}
+
+test('broken policy at restart keeps services', async () => {
+  await saveSnapshot();
+  // A typo in the TrafficPolicy: the services are valid, and the revision in force has a valid policy.
+  await writeFile(join(folder, 'mesh.yaml'), MESH.replace('hostnames: [echo]', 'hostnamez: [echo]'));
+  const meridian = await start([], 400);
+  const client = connect(meridian, 'sidecar-policy-typo');
+  const responses = await client.settle();
+  await new Promise((resolve) => setTimeout(resolve, 600));
+  responses.push(...(await client.settle()));
+
+  assertNeverEmpty(responses, 'broken policy');
+  assert.deepEqual(Object.keys(client.holds(TYPE_URL.cluster)), ['echo.test']);
+  assert.equal((await readiness(meridian)).servingFrom, 'computed');
+  const summary = (await (await fetch(`http://127.0.0.1:${meridian.adminPort}/debug/config`)).json()) as { services: number; endpoints: number };
+  assert.equal(summary.services, 1);
+  assert.equal(summary.endpoints, 3);
+  client.close();
+  await writeFile(join(folder, 'mesh.yaml'), MESH);
+});
+
+test('restored snapshot outlives sync timeout', async () => {
+  await saveSnapshot();
+  // An invalid port in the ServiceEndpoints document: the static source cannot sync at all.
+  await writeFile(join(folder, 'mesh.yaml'), MESH.replace('port: 50053', 'port: 70000'));
+  const meridian = await start([], 400);
+  const client = connect(meridian, NODE.id);
+  const responses = await client.settle();
+  const restoredVersions = client.holds(TYPE_URL.clusterLoadAssignment);
+  await new Promise((resolve) => setTimeout(resolve, 600));
+
+  const ready = await readiness(meridian);
+  assert.equal(ready.servingFrom, 'sync-timeout');
+  assert.match(ready.detail ?? '', /did not sync within 400 ms; 1 proxy groups keep the last known good snapshot/);
+  const afterTimeout = await client.settle();
+  assert.deepEqual(afterTimeout, [], 'the timeout replaces no restored snapshot');
+  assertNeverEmpty(responses, 'before the timeout');
+
+  // Fixing the file syncs the source. The computed snapshot has the same content, so the proxy keeps its versions.
+  await writeFile(join(folder, 'mesh.yaml'), MESH);
+  const deadline = Date.now() + 10_000;
+  while ((await readiness(meridian)).servingFrom !== 'computed') {
+    assert.ok(Date.now() < deadline, 'the fixed file did not sync the source within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const afterFix = await client.settle(300);
+  assertNeverEmpty(afterFix, 'after the fix');
+  assert.deepEqual(client.holds(TYPE_URL.clusterLoadAssignment), restoredVersions);
+  client.close();
+});

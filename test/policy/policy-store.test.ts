@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
+import { DocumentLoader } from '../../config';
 import { PolicyStore, REVISION_LENGTH, canonicalJson } from '../../policy';
 import { makeTempFolder, memoryLogger, replaceLine, waitFor, yaml } from '../config/fixtures';
 import { POLICY_LINES, SERVICES_TEXT } from './policy-documents';
@@ -61,6 +62,25 @@ describe('PolicyStore', () => {
     assert.deepEqual(rejected.diagnostics, [
       `${path.join(folder, 'policies.yaml')}:12:14: error MERIDIAN_CONFIG_UNKNOWN_REGION: spec.localityLb.failover[0].to[0]: unknown region "eu-cnetral"; did you mean "eu-central"? (known regions: eu-central, eu-west, us-east) (fix: use a region that some endpoint's locality names: eu-central, eu-west, us-east)`,
     ]);
+  });
+
+  test('same rejected load logs once', async () => {
+    const folder = await makeTempFolder();
+    await writeConfig(folder, POLICY_LINES);
+    const { logger, records } = memoryLogger();
+    const store = new PolicyStore({ logger });
+    await store.load([folder]);
+    await writeConfig(folder, replaceLine(POLICY_LINES, 12, '        to: [eu-cnetral]'));
+    const loader = new DocumentLoader();
+    const loaded = await loader.load([folder]);
+
+    assert.equal(store.offer(loaded).accepted, false);
+    assert.equal(store.offer(loaded).accepted, false, 'the repeated load is rejected too');
+    assert.equal(records.filter((record) => record.msg === 'configuration rejected').length, 1);
+
+    // A new load of the same files is another offer, which is logged.
+    assert.equal(store.offer(await new DocumentLoader().load([folder])).accepted, false);
+    assert.equal(records.filter((record) => record.msg === 'configuration rejected').length, 2);
   });
 
   test('revision follows content, not layout', async () => {
