@@ -88,6 +88,8 @@ export class MeshController {
   private readonly unsubscribe: (() => void)[] = [];
   private timer?: NodeJS.Timeout;
   private firstPendingAt?: number;
+  /** Reasons for the waiting recompute: `registry`, `policy` or `health`. */
+  private readonly pendingReasons = new Set<string>();
   /** Time of the latest change waiting for the recompute. */
   private lastPendingAt?: number;
   private stopped = false;
@@ -148,8 +150,27 @@ export class MeshController {
     this.firstPendingAt = undefined;
     this.lastPendingAt = undefined;
     this.generation++;
+    const reasons = [...this.pendingReasons];
+    this.pendingReasons.clear();
+    const startedAt = performance.now();
     const groups = new Set([...this.options.cache.groups(), ...this.options.cache.activeGroups()]);
-    for (const group of groups) this.publish(group);
+    let changedGroups = 0;
+    for (const group of groups) {
+      if (this.publish(group)) changedGroups++;
+    }
+    if (changedGroups > 0) {
+      const { registry, policies } = this.options;
+      this.log.info(
+        {
+          reasons,
+          cause: causeOf(registry.snapshot().revision, policies.current().revision),
+          groups: groups.size,
+          changedGroups,
+          durationMs: Math.round(performance.now() - startedAt),
+        },
+        'snapshots published',
+      );
+    }
     // Forget encodings that neither this recompute nor the one before used.
     for (const [key, entry] of this.encoded) {
       if (entry.generation < this.generation - 1) this.encoded.delete(key);
@@ -165,35 +186,45 @@ export class MeshController {
     const debounceMs = this.options.debounceMs ?? 100;
     const maxDelayMs = this.options.maxDelayMs ?? 1000;
     const delay = Math.max(0, Math.min(this.lastPendingAt + debounceMs - now, this.firstPendingAt + maxDelayMs - now));
+    this.pendingReasons.add(reason);
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.recomputeAll(), delay);
     this.log.debug({ reason, delayMs: delay }, 'recompute scheduled');
   }
 
-  /** Computes and publishes the snapshot of one group; keeps the old one when that fails. */
-  private publish(group: string): void {
+  /**
+   * Computes and publishes the snapshot of one group, and keeps the old one when that fails.
+   * Returns true when the published snapshot changed a version of some type.
+   */
+  private publish(group: string): boolean {
     const { registry, policies, cache, build } = this.options;
     const synced = registry.synced();
     if (!synced && (!this.unsynced || this.restored.has(group))) {
       this.log.debug({ group }, 'snapshot deferred until discovery has synced');
-      return;
+      return false;
     }
     if (synced) this.restored.clear();
 
     const registrySnapshot = registry.snapshot();
     const policySet = policies.current();
     const profile = profileOfGroupKey(group);
-    const cause = `registry=${registrySnapshot.revision} policy=${policySet.revision}`;
+    const cause = causeOf(registrySnapshot.revision, policySet.revision);
     try {
       const { resources } = build(registrySnapshot, policySet, profile);
       const byType = new Map<TypeUrl, EncodedResource[]>();
       for (const [typeUrl, list] of resources) byType.set(typeUrl, list.map((resource) => this.encode(typeUrl, resource)));
-      cache.setSnapshot(group, buildSnapshot(byType, cause));
+      const previous = cache.getSnapshot(group);
+      const snapshot = buildSnapshot(byType, cause);
+      cache.setSnapshot(group, snapshot);
       this.computations++;
       this.recordOrigins(group, resources);
       if (synced) this.options.onPublished?.(group);
+      const changedTypes = [...snapshot.types].filter(([typeUrl, type]) => previous?.types.get(typeUrl)?.version !== type.version).map(([typeUrl]) => typeUrl);
+      if (changedTypes.length > 0) this.log.debug({ group, cause, changedTypes }, 'snapshot published');
+      return changedTypes.length > 0;
     } catch (error) {
       this.log.error({ group, cause, err: error }, 'snapshot computation failed; proxies keep the previous one');
+      return false;
     }
   }
 
@@ -222,4 +253,9 @@ export class MeshController {
     this.encoded.set(key, { generation: this.generation, resource: encoded });
     return encoded;
   }
+}
+
+/** Returns the cause recorded with a snapshot and logged with each publish: `registry=N policy=HASH`. */
+function causeOf(registryRevision: number, policyRevision: string): string {
+  return `registry=${registryRevision} policy=${policyRevision}`;
 }

@@ -4,7 +4,8 @@ import pino from 'pino';
 import { groupKeyOf, MeshController, type ResourceBuilder } from '../../controller';
 import type { RegistrySnapshot } from '../../discovery';
 import type { PolicySet } from '../../policy';
-import { SnapshotCache, TYPE_URL, type NodeInfo, type Snapshot } from '../../xds';
+import { buildSnapshot, encodeResource, SnapshotCache, TYPE_URL, type NodeInfo, type Snapshot } from '../../xds';
+import { memoryLogger } from '../config/fixtures';
 
 function node(id: string, zone: string, userAgentName = 'envoy'): NodeInfo {
   return { id, cluster: 'shop', locality: { region: 'eu-west', zone, subZone: '' }, userAgentName, metadata: {} };
@@ -155,5 +156,58 @@ test('later change extends the quiet period', async () => {
   assert.equal(calls.length, 0);
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.equal(calls.length, 1);
+  controller.stop();
+});
+
+test('publish logs cause and changed groups', async () => {
+  const { registry, policies, state, fire } = fakeInputs(true);
+  const { build } = countingBuilder();
+  const cache = new SnapshotCache(groupKeyOf);
+  const { logger, records } = memoryLogger();
+  const controller = new MeshController({ registry, policies, cache, build, logger, debounceMs: 5 });
+  controller.start();
+  cache.watch(node('a-1', 'eu-west-1a'), () => undefined);
+  cache.watch(node('b-1', 'eu-west-1b'), () => undefined);
+
+  state.revision++;
+  fire();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const published = records.filter((record) => record.msg === 'snapshots published');
+  assert.equal(published.length, 1);
+  assert.deepEqual(published[0].reasons, ['registry']);
+  assert.equal(published[0].cause, 'registry=2 policy=p1');
+  assert.equal(published[0].groups, 2);
+  assert.equal(published[0].changedGroups, 2);
+  const perGroup = records.filter((record) => record.msg === 'snapshot published');
+  assert.deepEqual(perGroup.at(-1)?.changedTypes, [TYPE_URL.cluster]);
+
+  // A recompute that changes no version logs nothing at info level.
+  fire();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(records.filter((record) => record.msg === 'snapshots published').length, 1);
+  controller.stop();
+});
+
+test('restored snapshot kept after sync timeout', async () => {
+  const { registry, policies, state, fire } = fakeInputs(false);
+  const { build, calls } = countingBuilder();
+  const cache = new SnapshotCache(groupKeyOf);
+  const controller = new MeshController({ registry, policies, cache, build, logger: pino({ level: 'silent' }), debounceMs: 5 });
+  controller.start();
+  const restoredGroup = groupKeyOf(node('a-1', 'eu-west-1a'));
+  const restored = buildSnapshot(new Map([[TYPE_URL.cluster, [encodeResource(TYPE_URL.cluster, 'restored', { name: 'restored' })]]]), 'restored');
+  cache.setSnapshot(restoredGroup, restored);
+  controller.keepRestored(restoredGroup);
+  cache.watch(node('a-1', 'eu-west-1a'), () => undefined);
+  cache.watch(node('b-1', 'eu-west-1b'), () => undefined);
+
+  controller.serveUnsynced();
+  assert.equal(cache.getSnapshot(restoredGroup), restored, 'the restored group keeps its snapshot');
+  assert.deepEqual(calls, ['eu-west-1b'], 'a group without a restored snapshot is served from the synced sources');
+
+  state.synced = true;
+  fire();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.notEqual(cache.getSnapshot(restoredGroup), restored, 'once discovery syncs, the restored snapshot is replaced');
   controller.stop();
 });
