@@ -51,6 +51,8 @@ export class XdsMetrics implements XdsServerHooks {
   private readonly responseBytes: Counter<'type'>;
   private readonly registryServices: Gauge;
   private readonly registryEndpoints: Gauge;
+  /** Returns the error count of the newest load of the config files, read at each scrape. */
+  private readConfigErrors: () => number = () => 0;
   /** Streams counted in the gauge, so a close without an open never drives it below zero. */
   private readonly openStreams = new Map<number, string>();
 
@@ -97,6 +99,16 @@ export class XdsMetrics implements XdsServerHooks {
       registers,
     });
 
+    const metrics = this;
+    new Gauge({
+      name: 'meridian_config_errors',
+      help: 'Errors in the newest load of the watched config files, 0 when it was accepted. While it is above 0, the last valid configuration stays in force.',
+      registers,
+      collect() {
+        this.set(metrics.readConfigErrors());
+      },
+    });
+
     if (options.collectDefaultMetrics ?? true) {
       collectDefaultMetrics({ register: options.registry });
     }
@@ -128,6 +140,11 @@ export class XdsMetrics implements XdsServerHooks {
     this.pushes.inc({ type });
     // prom-client throws on a negative increment, and hooks must not throw.
     if (Number.isFinite(bytes) && bytes > 0) this.responseBytes.inc({ type }, bytes);
+  }
+
+  /** Sets where `meridian_config_errors` reads the error count of the newest config load. */
+  observeConfigErrors(read: () => number): void {
+    this.readConfigErrors = read;
   }
 
   /** Sets the registry gauges from a snapshot. Call it on every registry change. */

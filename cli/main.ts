@@ -26,10 +26,10 @@ Run 'meridian COMMAND --help' for the options of a command.`;
 
 const SERVE_USAGE = `Usage: meridian serve --config PATH [OPTIONS]
 
-Serves xDS (ADS and the per-type services, state of the world) to Envoy and gRPC clients, with
-resources computed from the ServiceEndpoints and TrafficPolicy documents under PATH. Edits to the
-files are applied without a restart; an invalid edit is rejected and logged, and the running
-configuration stays as it was.
+Serves xDS (ADS and the per-type services, state of the world and delta) to Envoy and gRPC
+clients, with resources computed from the ServiceEndpoints and TrafficPolicy documents under PATH.
+Edits to the files are applied without a restart. An invalid edit is rejected and logged, and the
+running configuration stays as it was.
 
 Options:
   --config PATH            YAML file or folder of YAML files to serve (required; repeat for several)

@@ -12,7 +12,7 @@ import {
   type Readiness,
   type ServiceEntry,
 } from '../admin';
-import { ConfigWatcher, DocumentLoader, type LoadedDocuments } from '../config';
+import { ConfigWatcher, DocumentLoader, formatDiagnosticForLog, type Diagnostic, type LoadedDocuments } from '../config';
 import { Registry, StaticSource, type DiscoverySource } from '../discovery';
 import { hostPortOf } from '../health';
 import { buildResources, createConfigKinds, PolicyStore, type HealthInput } from '../policy';
@@ -154,6 +154,7 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
     },
   });
   registry.onChange(() => metrics.observeRegistry(registry.snapshot()));
+  metrics.observeConfigErrors(() => configErrorsOf(source).length);
 
   const warmStart = { restoredGroups: 0, syncTimedOut: false };
   const admin = buildAdminServer({
@@ -166,7 +167,7 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
     },
     nacks: nackLog,
     syncStatus,
-    configSummary: () => summarize(registry, policies),
+    configSummary: () => ({ ...summarize(registry, policies), configErrors: configErrorsOf(source).map(formatDiagnosticForLog) }),
     endpoints: { endpoints: () => endpointsOf(registry, health) },
     registry: metricsRegistry,
     logger: log,
@@ -323,6 +324,11 @@ function endpointsOf(registry: Registry, health: HealthMesh): { registryRevision
     }),
   }));
   return { registryRevision: snapshot.revision, services };
+}
+
+/** Returns the errors of the newest load of the config files, empty when it was accepted. */
+function configErrorsOf(source: StaticSource): Diagnostic[] {
+  return source.lastErrors().filter((diagnostic) => diagnostic.severity === 'error');
 }
 
 function summarize(registry: Registry, policies: PolicyStore) {

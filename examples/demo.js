@@ -15,15 +15,48 @@ const { parseArgs } = require('node:util');
 const grpc = require('@grpc/grpc-js');
 const YAML = require('yaml');
 
-const { values } = parseArgs({
-  options: {
-    xds: { type: 'string', default: '127.0.0.1:18000' },
-    locality: { type: 'string', default: 'eu-west/eu-west-1a' },
-    target: { type: 'string', default: 'checkout' },
-    calls: { type: 'string', default: '20' },
-    stop: { type: 'string' },
-  },
-});
+const USAGE = `Usage: npm run demo -- [OPTIONS]
+
+Starts a gRPC server on every endpoint address of examples/services.yaml, then calls
+xds:///TARGET through a running Meridian and counts which localities answer.
+
+Options:
+  --xds HOST:PORT        Meridian's xDS address (default 127.0.0.1:18000)
+  --locality R/Z[/S]     the client's locality (default eu-west/eu-west-1a)
+  --target NAME          the hostname to call (default checkout)
+  --calls N              calls per round, a positive integer (default 20)
+  --stop ZONE            stop the servers of ZONE after the first round, then call again
+  -h, --help             print this help`;
+
+function readOptions() {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        xds: { type: 'string', default: '127.0.0.1:18000' },
+        locality: { type: 'string', default: 'eu-west/eu-west-1a' },
+        target: { type: 'string', default: 'checkout' },
+        calls: { type: 'string', default: '20' },
+        stop: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    console.error(`demo: ${error.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (parsed.values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  if (!/^[1-9][0-9]*$/.test(parsed.values.calls)) {
+    console.error(`demo: invalid --calls "${parsed.values.calls}"; use a positive integer, for example --calls 20`);
+    process.exit(2);
+  }
+  return parsed.values;
+}
+
+const values = readOptions();
 
 const METHOD = '/meridian.demo.Echo/WhoAmI';
 const identity = (bytes) => bytes;

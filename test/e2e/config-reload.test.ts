@@ -40,6 +40,11 @@ async function replaceFile(name: string, text: string): Promise<void> {
 
 const recordsOf = (message: string) => records.filter((record) => record.msg === message);
 
+async function adminText(path: string): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${meridian.adminPort}${path}`);
+  return response.text();
+}
+
 before(async () => {
   folder = await makeTempFolder();
   await writeFile(join(folder, 'services.yaml'), SERVICES_TEXT);
@@ -115,9 +120,14 @@ test('rejected edit keeps services and policies', async () => {
   ]);
   assert.equal(recordsOf('services rejected').length, 0, 'the static source leaves the record to the policy store');
   assert.equal(recordsOf('config reloaded').length, 1);
+  assert.match(await adminText('/metrics'), /^meridian_config_errors 1$/m);
+  const summary = JSON.parse(await adminText('/debug/config')) as { configErrors: string[] };
+  assert.deepEqual(summary.configErrors, rejections[0]!.diagnostics);
 
   await replaceFile('policies.yaml', `${yaml(...POLICY_LINES)}---\n${PAYMENTS_POLICY}`);
   await waitFor(() => meridian.policies.lastErrors().length === 0);
   assert.equal(meridian.policies.current().revision, policyRevision);
   await waitFor(() => recordsOf('configuration accepted again; the policies in force did not change').length === 1);
+  assert.match(await adminText('/metrics'), /^meridian_config_errors 0$/m);
+  assert.deepEqual((JSON.parse(await adminText('/debug/config')) as { configErrors: string[] }).configErrors, []);
 });
