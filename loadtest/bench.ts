@@ -170,7 +170,7 @@ async function main(): Promise<number> {
     const result = await scenario();
     results.push(result);
     // Print each scenario's lines as it ends, so a long run shows its progress.
-    process.stdout.write(formatReport(results.slice(before)));
+    process.stdout.write(formatReport(results.slice(before), { quick: profile.name === 'quick' }));
     process.stdout.write(`${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   };
 
@@ -200,11 +200,11 @@ async function main(): Promise<number> {
     await run('T5', () => sustainedChanges(profile));
   } catch (error) {
     process.stderr.write(`bench: the benchmark could not run: ${(error as Error).stack ?? error}\n`);
-    if (results.length > 0) process.stdout.write(formatReport(results));
+    if (results.length > 0) process.stdout.write(formatReport(results, { quick: profile.name === 'quick' }));
     return 1;
   }
 
-  process.stdout.write(formatReport(results));
+  process.stdout.write(formatReport(results, { quick: profile.name === 'quick' }));
   if (values.out) writeFileSync(values.out, `${JSON.stringify({ profile, machine, results }, null, 2)}\n`);
   return 0;
 }

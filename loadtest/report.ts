@@ -23,18 +23,30 @@ export function verdictOf(result: ScenarioResult): string {
   return missed.length === 0 ? 'met' : `missed ${missed.join(', ')}`;
 }
 
+/** Scenarios whose targets are set for the full fleet sizes, which quick mode does not run. */
+const FLEET_SCENARIOS: ReadonlySet<string> = new Set(['T1', 'T2', 'T3', 'T4', 'T5']);
+
+function samplesOf(measurement: Measurement): string {
+  return measurement.samples === 1 ? '1 sample' : `${measurement.samples} samples`;
+}
+
 function usageOf(measurement: Measurement | undefined): string {
   if (!measurement || measurement.cpuSeconds === undefined) return '-';
   return `${measurement.cpuSeconds.toFixed(1)} s / ${measurement.rssMiB} MiB`;
 }
 
-/** Formats the results as a plain-text table with one line per scenario, and their notes below. */
-export function formatReport(results: readonly ScenarioResult[]): string {
-  const header = ['scenario', 'unit', 'median', 'p99', 'floor p99', 'ratio', 'CPU / RSS', 'floor CPU / RSS', 'target', 'verdict'];
+/**
+ * Formats the results as a plain-text table with one line per scenario, and their notes below.
+ * With `quick`, the verdict of a fleet scenario reads `full sizes only`, because its target is set
+ * for the full fleet.
+ */
+export function formatReport(results: readonly ScenarioResult[], options: { quick?: boolean } = {}): string {
+  const header = ['scenario', 'size', 'unit', 'median', 'p99', 'floor p99', 'ratio', 'CPU / RSS', 'floor CPU / RSS', 'target', 'verdict'];
   const rows = results.map((result) => {
     const ratio = result.floor ? result.meridian.p99 / result.floor.p99 : undefined;
     return [
       result.id,
+      result.size,
       result.unit,
       format(result.meridian.median, result.unit),
       format(result.meridian.p99, result.unit),
@@ -43,7 +55,7 @@ export function formatReport(results: readonly ScenarioResult[]): string {
       usageOf(result.meridian),
       usageOf(result.floor),
       result.target,
-      verdictOf(result),
+      options.quick && FLEET_SCENARIOS.has(result.id) ? 'full sizes only' : verdictOf(result),
     ];
   });
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
@@ -51,8 +63,8 @@ export function formatReport(results: readonly ScenarioResult[]): string {
   const lines = [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line), ''];
   for (const result of results) {
     lines.push(`${result.id}: ${result.title}`);
-    lines.push(`  meridian: ${result.meridian.samples} samples; ${result.meridian.notes.join('; ')}`);
-    if (result.floor) lines.push(`  floor: ${result.floor.samples} samples; ${result.floor.notes.join('; ')}`);
+    lines.push(`  meridian: ${samplesOf(result.meridian)}; ${result.meridian.notes.join('; ')}`);
+    if (result.floor) lines.push(`  floor: ${samplesOf(result.floor)}; ${result.floor.notes.join('; ')}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -29,6 +29,8 @@ export interface Measurement {
 /** One line of the report: a scenario with its target, Meridian's result and the floor's. */
 export interface ScenarioResult {
   id: string;
+  /** Size and variant that tell rows of one scenario apart in the table, such as `5000 sotw`. */
+  size: string;
   title: string;
   unit: string;
   /** The target as text, and the limit it sets on Meridian's p99 (or single value). */
@@ -155,6 +157,7 @@ export async function idleFleet(profile: BenchProfile): Promise<ScenarioResult> 
   }
   return {
     id: 'T1',
+    size: `${profile.t1Proxies} ${profile.variant}`,
     title: `idle fleet, ${profile.t1Proxies} ${profile.variant} streams: RSS per stream`,
     unit: 'KiB',
     target: '<= 64 KiB per stream',
@@ -222,6 +225,7 @@ export async function endpointChange(profile: BenchProfile, proxies: number): Pr
   }
   return {
     id: 'T2',
+    size: `${proxies} ${profile.variant}`,
     title: `one endpoint change, ${proxies} ${profile.variant} streams: change to last ACK`,
     unit: 'ms',
     target: proxies <= 5000 ? 'p99 <= 1200 ms and <= 1.5x floor' : 'no target given; reported',
@@ -256,6 +260,7 @@ export async function meshWideChange(profile: BenchProfile, variant: XdsVariant)
   }
   return {
     id: 'T3',
+    size: `${spec.services} svc, ${profile.t3Proxies} ${variant}`,
     title: `every Cluster and route changes, ${spec.services} services, ${profile.t3Proxies} ${variant} streams`,
     unit: 'ms',
     target: variant === 'delta' ? '<= 10000 ms' : 'none for SotW; reported',
@@ -304,6 +309,7 @@ export async function reconnectStorm(profile: BenchProfile): Promise<ScenarioRes
   }
   return {
     id: 'T4',
+    size: `${profile.t4Proxies} ${profile.variant}`,
     title: `reconnect storm, ${profile.t4Proxies} ${profile.variant} proxies: first connect to last fully ACKed`,
     unit: 'ms',
     target: '<= 15000 ms',
@@ -374,6 +380,7 @@ export async function sustainedChanges(profile: BenchProfile): Promise<ScenarioR
   }
   return {
     id: 'T5',
+    size: `${profile.t5Proxies} ${profile.variant}, ${profile.t5Seconds} s`,
     title: `${profile.t5ChangesPerSecond} endpoint changes/s for ${profile.t5Seconds} s, ${profile.t5Proxies} ${profile.variant} streams: change to ACK per stream`,
     unit: 'ms',
     target: 'p99 <= 2000 ms, server < 1.6 cores',
@@ -410,6 +417,7 @@ export async function encodeAssignment(profile: BenchProfile, size: number): Pro
     const limit = size <= 1000 ? 2 : 20;
     return {
       id: 'T6',
+      size: `${size} endpoints`,
       title: `encode a ClusterLoadAssignment of ${size} endpoints`,
       unit: 'ms',
       target: `<= ${limit} ms`,
@@ -449,6 +457,7 @@ export async function bytesPerChange(profile: BenchProfile, variant: XdsVariant)
     const resourceBytes = encodeResource(TYPE_URL.clusterLoadAssignment, changed.name, changed.message).body.length;
     return {
       id: 'bytes',
+      size: `${profile.mesh.services} svc, ${variant}`,
       title: `bytes per stream for one endpoint change, ${profile.mesh.services} services, ${variant}`,
       unit: 'bytes',
       target: variant === 'delta' ? `<= 2x the changed resource (${2 * resourceBytes})` : 'none for SotW; reported',
