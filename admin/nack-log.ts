@@ -1,4 +1,5 @@
 import type { NackDetail, StreamInfo, XdsServerHooks } from '../xds';
+import { withSpan } from '../telemetry';
 
 /** The policy document and position that produced a resource. */
 export interface NackSource {
@@ -88,6 +89,21 @@ export class NackLog implements XdsServerHooks, NackProvider {
       resources,
     });
     if (this.entries.length > this.capacity) this.entries.length = this.capacity;
+    const entry = this.entries[0]!;
+    withSpan(
+      'meridian.xds.nack',
+      {
+        'meridian.node_id': entry.nodeId ?? '',
+        'meridian.group': group ?? '',
+        'meridian.xds.type_url': typeUrl,
+        'meridian.xds.version': rejectedVersion,
+        'meridian.xds.error_detail': message,
+        'meridian.cause': cause,
+        'meridian.xds.rejected_resources': resources.map((resource) => resource.name),
+        'meridian.policy.sources': resources.flatMap((resource) => (resource.source === null ? [] : [`${resource.source.file}:${resource.source.line}`])),
+      },
+      () => undefined,
+    );
   }
 
   nacks(): NackEntry[] {

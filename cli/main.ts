@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseOtlpEndpoint } from '../telemetry';
 import { HEALTH_SERVE_HELP, HEALTH_SERVE_OPTIONS, readHealthServeOptions } from './health-options';
 import { PROBER_USAGE, runProberCommand } from './prober';
 import { runSchemaCommand, SCHEMA_USAGE } from './schema-command';
@@ -49,6 +50,10 @@ Options:
   --admission-rate N       New xDS streams served per second during a reconnect storm; 0 turns
                            pacing off (default ${SERVE_DEFAULTS.admissionRate})
   --admission-burst N      New xDS streams served at once before pacing starts (default ${SERVE_DEFAULTS.admissionBurst})
+  --otlp-endpoint URL      Send OpenTelemetry traces over OTLP/HTTP to URL, for example
+                           http://127.0.0.1:4318 (the path defaults to /v1/traces). Without it,
+                           traces go where OTEL_EXPORTER_OTLP_ENDPOINT or
+                           OTEL_EXPORTER_OTLP_TRACES_ENDPOINT says, and nowhere when neither is set
   -h, --help               Print this help
 
 ${HEALTH_SERVE_HELP}`;
@@ -76,12 +81,21 @@ const SERVE_OPTIONS: ParseArgsConfig['options'] = {
   'sync-timeout-ms': { type: 'string' },
   'admission-rate': { type: 'string' },
   'admission-burst': { type: 'string' },
+  'otlp-endpoint': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...HEALTH_SERVE_OPTIONS,
 };
 
 /** Usage error whose message names the wrong argument and the fix. */
 class UsageError extends Error {}
+
+function parseOtlpOption(text: string): string {
+  try {
+    return parseOtlpEndpoint(text);
+  } catch (error) {
+    throw new UsageError(`--otlp-endpoint: ${(error as Error).message}`);
+  }
+}
 
 type ParsedValues = Record<string, string | boolean | string[] | boolean[] | undefined>;
 
@@ -121,7 +135,9 @@ export async function main(argv: string[]): Promise<number> {
         const debounce = values['debounce-ms'] as string | undefined;
         const health = readHealthServeOptions(values);
         if (typeof health === 'string') throw new UsageError(health);
+        const otlp = values['otlp-endpoint'] as string | undefined;
         return await runServe({
+          otlpEndpoint: otlp === undefined ? undefined : parseOtlpOption(otlp),
           ...health,
           configPaths: (values.config as string[] | undefined) ?? [],
           xdsAddress: (values['xds-address'] as string | undefined) ?? SERVE_DEFAULTS.xdsAddress,

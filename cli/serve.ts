@@ -1,5 +1,6 @@
 import { createLogger, isLogLevel, LOG_LEVELS } from '../admin';
 import { startMeridian } from '../controller';
+import { otlpEndpointInEnvironment, startTracing, type Tracing } from '../telemetry';
 import { DEFAULT_ADMISSION, type AdmissionOptions } from '../xds';
 import type { HealthServeOptions } from './health-options';
 
@@ -27,6 +28,8 @@ export interface ServeArguments extends Partial<HealthServeOptions> {
   maxDelayMs?: number;
   syncTimeoutMs?: number;
   admission?: AdmissionOptions;
+  /** OTLP/HTTP traces address, already parsed by `parseOtlpEndpoint`. */
+  otlpEndpoint?: string;
 }
 
 /** Runs the control plane until SIGINT or SIGTERM; resolves with the exit code. */
@@ -41,12 +44,19 @@ export async function runServe(args: ServeArguments): Promise<number> {
   }
 
   const logger = createLogger({ level: args.logLevel });
+  const { otlpEndpoint, ...options } = args;
+  let tracing: Tracing | undefined;
+  if (otlpEndpoint !== undefined || otlpEndpointInEnvironment()) {
+    tracing = startTracing({ endpoint: otlpEndpoint, logger });
+    logger.info({ endpoint: otlpEndpoint ?? 'from OTEL_EXPORTER_OTLP_* variables' }, 'exporting traces over OTLP/HTTP');
+  }
   let meridian;
   try {
-    meridian = await startMeridian({ ...args, logger });
+    meridian = await startMeridian({ ...options, logger });
   } catch (error) {
     logger.fatal({ err: error }, 'meridian failed to start');
     process.stderr.write(`meridian: ${(error as Error).message}\n`);
+    await tracing?.shutdown();
     return 1;
   }
 
@@ -56,5 +66,6 @@ export async function runServe(args: ServeArguments): Promise<number> {
   });
   logger.info({ signal }, 'meridian stopping');
   await meridian.close();
+  await tracing?.shutdown();
   return 0;
 }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
+import { withSpan } from '../telemetry';
 import { DocumentLoader, type LoadedDocuments } from './documents';
 
 /** Default quiet time after the last file event before the paths are read again. */
@@ -161,7 +162,8 @@ export class ConfigWatcher {
       );
       if (this.closed) return;
       this.deliveringEventAt = eventAt;
-      await this.listener(loaded);
+      const attributes = { 'meridian.config.files': loaded.files.length, 'meridian.config.files_parsed': this.loader.filesParsed - parsedBefore };
+      await withSpan('meridian.config.reload', attributes, () => this.listener(loaded));
     } catch (error) {
       this.options.logger.error({ err: error, paths: this.paths }, 'config reload failed');
     } finally {

@@ -1,8 +1,13 @@
+import type { Link, Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { RegistrySnapshot } from '../discovery';
 import type { ClientProfile, PolicySet } from '../policy';
 import { buildSnapshot, contentHash, encodeResource, type EncodedResource, type SnapshotCache, type TypeUrl } from '../xds';
+import { linkToActiveSpan, withSpan } from '../telemetry';
 import { profileOfGroupKey } from './groups';
+
+/** Maximum number of links from one recompute span to the spans of the changes behind it. */
+const MAX_CAUSE_LINKS = 32;
 
 /** The registry interface the controller reads. */
 export interface RegistryView {
@@ -90,6 +95,8 @@ export class MeshController {
   private firstPendingAt?: number;
   /** Reasons for the waiting recompute: `registry`, `policy` or `health`. */
   private readonly pendingReasons = new Set<string>();
+  /** Spans of the changes behind the waiting recompute, for the links of its span. */
+  private pendingLinks: Link[] = [];
   /** Time of the latest change waiting for the recompute. */
   private lastPendingAt?: number;
   private stopped = false;
@@ -152,29 +159,34 @@ export class MeshController {
     this.generation++;
     const reasons = [...this.pendingReasons];
     this.pendingReasons.clear();
-    const startedAt = performance.now();
-    const groups = new Set([...this.options.cache.groups(), ...this.options.cache.activeGroups()]);
-    let changedGroups = 0;
-    for (const group of groups) {
-      if (this.publish(group)) changedGroups++;
-    }
-    if (changedGroups > 0) {
-      const { registry, policies } = this.options;
-      this.log.info(
-        {
-          reasons,
-          cause: causeOf(registry.snapshot().revision, policies.current().revision),
-          groups: groups.size,
-          changedGroups,
-          durationMs: Math.round(performance.now() - startedAt),
-        },
-        'snapshots published',
-      );
-    }
+    const links = this.pendingLinks;
+    this.pendingLinks = [];
+    const { registry, policies } = this.options;
+    const cause = causeOf(registry.snapshot().revision, policies.current().revision);
+    withSpan('meridian.recompute', { 'meridian.reasons': reasons, 'meridian.cause': cause }, (span) => this.publishAll(span, reasons, cause), links);
     // Forget encodings that neither this recompute nor the one before used.
     for (const [key, entry] of this.encoded) {
       if (entry.generation < this.generation - 1) this.encoded.delete(key);
     }
+  }
+
+  /** Publishes every known group, and records on the span and in the log what changed. */
+  private publishAll(span: Span, reasons: string[], cause: string): void {
+    const startedAt = performance.now();
+    const groups = new Set([...this.options.cache.groups(), ...this.options.cache.activeGroups()]);
+    let changedGroups = 0;
+    for (const group of groups) {
+      const changedTypes = this.publish(group);
+      if (changedTypes.length === 0) continue;
+      changedGroups++;
+      span.addEvent('snapshot published', { 'meridian.group': group, 'meridian.xds.type_urls': changedTypes, 'meridian.streams': this.options.cache.watchCount(group) });
+    }
+    span.setAttributes({ 'meridian.groups': groups.size, 'meridian.changed_groups': changedGroups });
+    if (changedGroups === 0) return;
+    this.log.info(
+      { reasons, cause, groups: groups.size, changedGroups, durationMs: Math.round(performance.now() - startedAt) },
+      'snapshots published',
+    );
   }
 
   private schedule(reason: string): void {
@@ -187,6 +199,8 @@ export class MeshController {
     const maxDelayMs = this.options.maxDelayMs ?? 1000;
     const delay = Math.max(0, Math.min(this.lastPendingAt + debounceMs - now, this.firstPendingAt + maxDelayMs - now));
     this.pendingReasons.add(reason);
+    const link = linkToActiveSpan();
+    if (link !== undefined && this.pendingLinks.length < MAX_CAUSE_LINKS) this.pendingLinks.push(link);
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.recomputeAll(), delay);
     this.log.debug({ reason, delayMs: delay }, 'recompute scheduled');
@@ -194,14 +208,14 @@ export class MeshController {
 
   /**
    * Computes and publishes the snapshot of one group, and keeps the old one when that fails.
-   * Returns true when the published snapshot changed a version of some type.
+   * Returns the types whose version the published snapshot changed.
    */
-  private publish(group: string): boolean {
+  private publish(group: string): TypeUrl[] {
     const { registry, policies, cache, build } = this.options;
     const synced = registry.synced();
     if (!synced && (!this.unsynced || this.restored.has(group))) {
       this.log.debug({ group }, 'snapshot deferred until discovery has synced');
-      return false;
+      return [];
     }
     if (synced) this.restored.clear();
 
@@ -221,10 +235,10 @@ export class MeshController {
       if (synced) this.options.onPublished?.(group);
       const changedTypes = [...snapshot.types].filter(([typeUrl, type]) => previous?.types.get(typeUrl)?.version !== type.version).map(([typeUrl]) => typeUrl);
       if (changedTypes.length > 0) this.log.debug({ group, cause, changedTypes }, 'snapshot published');
-      return changedTypes.length > 0;
+      return changedTypes;
     } catch (error) {
       this.log.error({ group, cause, err: error }, 'snapshot computation failed; proxies keep the previous one');
-      return false;
+      return [];
     }
   }
 

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { withSpan } from '../telemetry';
 import type { DiscoverySource, RegistrySnapshot, Service } from './types';
 
 /** A service that two sources define; the one listed first is used. */
@@ -84,7 +85,9 @@ export class Registry {
     this.currentJson = json;
     this.current = { services, revision: this.current.revision + 1 };
     this.log.info({ revision: this.current.revision, serviceCount: services.size }, 'registry updated');
-    for (const listener of this.listeners) listener();
+    withSpan('meridian.registry.update', { 'meridian.registry.revision': this.current.revision, 'meridian.registry.services': services.size }, () => {
+      for (const listener of this.listeners) listener();
+    });
   }
 
   private merge(): { services: Map<string, Service>; conflicts: ServiceConflict[] } {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Locality } from '../discovery';
 import type { HealthCheckPolicy } from '../policy';
+import { withSpan } from '../telemetry';
 import type { HealthTarget } from './assignment';
 import { applyHoldDown } from './damping';
 import {
@@ -171,7 +172,11 @@ export class HealthAggregator {
       for (const key of holdDown.changed) {
         this.options.logger.info({ endpoint: key, healthy: this.decisions.get(key)!.healthy }, 'endpoint health changed');
       }
-      for (const listener of this.listeners) listener(holdDown.changed);
+      const ejected = holdDown.changed.filter((key) => this.decisions.get(key)?.healthy === false);
+      const attributes = { 'meridian.health.changed_endpoints': holdDown.changed, 'meridian.health.ejected_endpoints': ejected };
+      withSpan('meridian.health.update', attributes, () => {
+        for (const listener of this.listeners) listener(holdDown.changed);
+      });
     }
   }
 

@@ -13,6 +13,7 @@ import {
   type LoadedDocuments,
   type ValidatedDocument,
 } from '../config';
+import { withSpan } from '../telemetry';
 import type { PolicySet, TrafficPolicy } from './model';
 import { trafficPolicyKind } from './traffic-policy';
 import { createConfigKinds } from './validate-files';
@@ -158,7 +159,9 @@ export class PolicyStore {
       this.set = { policies, revision: revisionOf(documents) };
       this.setJson = json;
       this.log.info({ revision: this.set.revision, policyCount: policies.length }, 'policies loaded');
-      for (const listener of this.listeners) listener();
+      withSpan('meridian.policy.update', { 'meridian.policy.revision': this.set.revision, 'meridian.policy.count': policies.length }, () => {
+        for (const listener of this.listeners) listener();
+      });
     } else if (wasRejected) {
       this.log.info({ revision: this.set.revision }, 'configuration accepted again; the policies in force did not change');
     }

@@ -81,6 +81,12 @@ test('serve without config says how to pass it', async () => {
   assert.match(stderr, /missing --config PATH/);
 });
 
+test('serve rejects an invalid OTLP endpoint', async () => {
+  const { code, stderr } = await meridian('serve', '--config', 'examples', '--otlp-endpoint', 'localhost:4318');
+  assert.equal(code, 2);
+  assert.match(stderr, /--otlp-endpoint: invalid OTLP endpoint "localhost:4318": the scheme must be http or https .*http:\/\/127\.0\.0\.1:4318/);
+});
+
 test('serve rejects an invalid xds address', async () => {
   const { code, stderr } = await meridian('serve', '--config', 'examples', '--xds-address', 'localhost', '--log-level', 'silent');
   assert.equal(code, 1);
