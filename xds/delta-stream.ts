@@ -50,6 +50,7 @@ export class DeltaStream extends XdsStream<DeltaDiscoveryRequest> {
     if (this.closed) return;
     const typeUrl = this.resolveTypeUrl(request.type_url);
     this.attachNode(request.node);
+    if (typeUrl === undefined) return;
     const state = this.stateOf(typeUrl) as DeltaTypeState;
     state.reportedAbsent ??= new Set();
 

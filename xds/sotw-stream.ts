@@ -7,6 +7,7 @@ import { appendNonce, encodeDiscoveryResponse, type DiscoveryRequest } from './w
 
 /** A response that the streams of a group share: its resources in order, encoded without a nonce. */
 interface SharedResponse {
+  version: string;
   resources: readonly EncodedResource[];
   bytes: Buffer;
 }
@@ -47,6 +48,7 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
     if (this.closed) return;
     const typeUrl = this.resolveTypeUrl(request.type_url);
     this.attachNode(request.node);
+    if (typeUrl === undefined) return;
     const state = this.stateOf(typeUrl) as SotwTypeState;
     state.clientVersion ??= '';
 
@@ -79,8 +81,10 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
     const forced = state.forced.size > 0 && [...state.forced].some((name) => view.has(name));
     if (!forced && state.sentNamesKey === namesKey && sameVersions(view, state.view)) return;
 
-    // An exact view carries the type's snapshot version, so proxies of a group agree on it.
-    const version = exact ? typeSnapshot.version : versionOfResources(view.values());
+    // An exact view is a function of the snapshot and the subscription alone, so other streams
+    // of the group share its version and its encoding, and send the same bytes but for the nonce.
+    const shared = exact ? sharedResponseOf(typeSnapshot, namesKey, state.typeUrl, state.wildcard, view) : undefined;
+    const version = shared?.version ?? versionOfResources(view.values());
     if (state.sentVersion === undefined && state.clientVersion === version && version !== '') {
       // A reconnecting client that already has this version needs nothing. Versions are content
       // hashes, so this is true across restarts and replicas.
@@ -94,10 +98,7 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
 
     state.sentVersion = version;
     state.sentNamesKey = namesKey;
-    if (exact) {
-      // An exact view is a function of the snapshot and the subscription alone, so other streams
-      // of the group send the same bytes but for the nonce.
-      const shared = sharedResponseOf(typeSnapshot, namesKey, state.typeUrl, version, view);
+    if (shared !== undefined) {
       this.sendResponse(state, view, version, shared.resources, (nonce) => appendNonce(shared.bytes, nonce));
       return;
     }
@@ -122,13 +123,18 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
   }
 }
 
-/** Returns the shared response of an exact view, encoding it on first use. */
-function sharedResponseOf(typeSnapshot: TypeSnapshot, namesKey: string, typeUrl: TypeUrl, version: string, view: ResourceView): SharedResponse {
+/**
+ * Returns the shared response of an exact view, encoding it on first use. A wildcard view carries
+ * the type's snapshot version. A view of explicit names carries the version of its own resources,
+ * so that a proxy that reconnects with other names than it held is sent what it lacks.
+ */
+function sharedResponseOf(typeSnapshot: TypeSnapshot, namesKey: string, typeUrl: TypeUrl, wildcard: boolean, view: ResourceView): SharedResponse {
   const byNames = memoized(sharedResponses, typeSnapshot, () => new Map<string, SharedResponse>());
   return memoized(byNames, namesKey, () => {
     // Entries of an exact view are the snapshot's own encoded resources.
     const resources = ([...view.values()] as EncodedResource[]).sort(byName);
-    return { resources, bytes: encodeDiscoveryResponse(typeUrl, version, '', resources) };
+    const version = wildcard ? typeSnapshot.version : versionOfResources(resources);
+    return { version, resources, bytes: encodeDiscoveryResponse(typeUrl, version, '', resources) };
   });
 }
 

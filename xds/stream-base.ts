@@ -11,6 +11,9 @@ import type { EncodedResource, Snapshot, TypeSnapshot } from './snapshot';
 import { nodeInfoOf, type RawNode } from './wire';
 
 /** Types whose subscription without names means "every resource" (a wildcard subscription). */
+
+/** Maximum number of unserved types logged per stream, so that a client cannot fill the log. */
+const MAX_UNSERVED_TYPES_LOGGED = 8;
 export const WILDCARD_TYPES: ReadonlySet<string> = new Set([TYPE_URL.listener, TYPE_URL.cluster]);
 
 /**
@@ -158,6 +161,8 @@ export interface StreamContext {
  */
 export abstract class XdsStream<Request> {
   protected readonly types = new Map<TypeUrl, TypeState>();
+  /** Types this stream was asked for and does not serve, each logged once. */
+  private readonly unservedTypes = new Set<string>();
   protected snapshot?: Snapshot;
   protected log: Logger;
   protected group?: string;
@@ -223,7 +228,12 @@ export abstract class XdsStream<Request> {
     else start();
   }
 
-  protected resolveTypeUrl(requested: string): TypeUrl {
+  /**
+   * Returns the type a request names. On ADS, a type that Meridian does not serve, such as an
+   * Envoy Secret, returns undefined: its requests are left unanswered, as a server without such
+   * resources would, and the stream goes on serving the other types.
+   */
+  protected resolveTypeUrl(requested: string): TypeUrl | undefined {
     if (this.fixedTypeUrl) {
       if (requested !== '' && requested !== this.fixedTypeUrl) {
         throw new StreamError(3, `type_url "${requested}" is not served on this stream; use ${this.fixedTypeUrl} or ADS`);
@@ -234,7 +244,11 @@ export abstract class XdsStream<Request> {
       throw new StreamError(3, 'type_url is missing; ADS requests must name the resource type');
     }
     if (!(ALL_TYPE_URLS as readonly string[]).includes(requested)) {
-      throw new StreamError(3, `type_url "${requested}" is not served; served types: ${ALL_TYPE_URLS.join(', ')}`);
+      if (this.unservedTypes.size < MAX_UNSERVED_TYPES_LOGGED && !this.unservedTypes.has(requested)) {
+        this.unservedTypes.add(requested);
+        this.log.warn({ typeUrl: requested, served: ALL_TYPE_URLS }, 'resource type not served; its requests stay unanswered');
+      }
+      return undefined;
     }
     return requested as TypeUrl;
   }

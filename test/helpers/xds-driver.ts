@@ -172,8 +172,13 @@ export class XdsDriver {
     return Object.fromEntries([...holds.values()].map((resource) => [resource.name, resource.version]).sort());
   }
 
-  /** Closes the stream and opens a new one that starts every subscription with what the client holds. */
-  reconnect(): void {
+  /**
+   * Closes the stream and opens a new one that starts every subscription with what the client
+   * holds. `names` replaces the names of the given types on the new stream, as a client that
+   * subscribed to more while it was away.
+   */
+  reconnect(names: Record<string, string[]> = {}): void {
+    for (const [typeUrl, list] of Object.entries(names)) this.subscription(typeUrl).names = list;
     this.stream.close();
     this.stream = this.openStream();
     for (const [typeUrl, subscription] of this.subscriptions) this.sendInitial(typeUrl, subscription, '');

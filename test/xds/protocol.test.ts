@@ -17,6 +17,7 @@ import { XdsDriver, type Variant } from '../helpers/xds-driver';
 
 const NODE = { id: 'sidecar-1', cluster: 'shop', locality: { region: 'eu-west', zone: 'eu-west-1a' } };
 const HCM = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+const SECRET_TYPE_URL = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret';
 
 interface MeshSpec {
   /** Cluster names, with an optional connect timeout in seconds to make a cluster change. */
@@ -341,6 +342,45 @@ const CASES: { name: string; run: (context: CaseContext) => Promise<void> }[] = 
       await client.settle();
       client.reconnect();
       assert.deepEqual(await client.collectFor(200), []);
+    },
+  },
+  {
+    name: 'reconnect with more names',
+    async run({ open }) {
+      // The client held checkout. Its new stream requests catalog too, with the version it held.
+      const client = open();
+      client.subscribe(TYPE_URL.clusterLoadAssignment, ['checkout']);
+      await client.settle();
+      client.reconnect({ [TYPE_URL.clusterLoadAssignment]: ['checkout', 'catalog'] });
+      const responses = await client.settle();
+      assert.equal(responses.length, 1, 'the added name is sent');
+      assert.deepEqual(names(client.holds(TYPE_URL.clusterLoadAssignment)), ['catalog', 'checkout']);
+    },
+  },
+  {
+    name: 'unserved type is left unanswered',
+    async run({ open }) {
+      const client = open();
+      client.raw({ node: NODE, type_url: SECRET_TYPE_URL });
+      client.subscribe(TYPE_URL.cluster);
+      const responses = await client.settle();
+      assert.deepEqual(responses.map((response) => response.typeUrl), [TYPE_URL.cluster], 'the stream stays open for served types');
+      assert.deepEqual(names(client.holds(TYPE_URL.cluster)), ['catalog', 'checkout']);
+    },
+  },
+  {
+    name: 'per-type services serve each type',
+    async run({ open }) {
+      const endpoints = open('endpoints');
+      endpoints.subscribe(TYPE_URL.clusterLoadAssignment, ['checkout']);
+      const listeners = open('listeners');
+      listeners.subscribe(TYPE_URL.listener);
+      const routes = open('routes');
+      routes.subscribe(TYPE_URL.routeConfiguration, ['8080']);
+      await Promise.all([endpoints.settle(), listeners.settle(), routes.settle()]);
+      assert.deepEqual(names(endpoints.holds(TYPE_URL.clusterLoadAssignment)), ['checkout']);
+      assert.deepEqual(names(listeners.holds(TYPE_URL.listener)), ['outbound-8080']);
+      assert.deepEqual(names(routes.holds(TYPE_URL.routeConfiguration)), ['8080']);
     },
   },
   {
