@@ -45,8 +45,8 @@ export interface NackProvider {
 }
 
 export interface NackLogOptions {
-  /** Returns the policy document of a resource of a group's latest snapshot. */
-  sourceOf?: (group: string, typeUrl: string, name: string) => NackSource | undefined;
+  /** Returns the policy document that produced a version of a resource in a group's recent snapshots. */
+  sourceOf?: (group: string, typeUrl: string, name: string, version: string) => NackSource | undefined;
   /** NACKs kept; older ones are dropped. Default 200. */
   capacity?: number;
   now?: () => Date;
@@ -72,7 +72,7 @@ export class NackLog implements XdsServerHooks, NackProvider {
     const resources = (detail?.rejected ?? []).map((resource) => ({
       name: resource.name,
       version: resource.version,
-      source: (group !== null ? this.options.sourceOf?.(group, typeUrl, resource.name) : undefined) ?? null,
+      source: (group !== null ? this.options.sourceOf?.(group, typeUrl, resource.name, resource.version) : undefined) ?? null,
     }));
     const cause = detail?.cause ?? '';
     this.entries.unshift({

@@ -111,6 +111,7 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
   const configWatcher = new ConfigWatcher(paths, (loaded) => offerConfig(loaded, history, source, log), {
     logger: log.child({ component: 'config-watcher' }),
     debounceMs: options.debounceMs,
+    maxDelayMs: options.maxDelayMs,
     loader,
   });
 
@@ -118,7 +119,7 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
   const metrics = new XdsMetrics({ registry: metricsRegistry });
   const syncStatus = new SyncStatusTracker();
   const cache = new SnapshotCache(groupKeyOf);
-  const nackLog = new NackLog({ sourceOf: (group, typeUrl, name) => controller.originOf(group, typeUrl, name) });
+  const nackLog = new NackLog({ sourceOf: (group, typeUrl, name, version) => controller.originOf(group, typeUrl, name, version) });
   const xds = new XdsServer({
     cache,
     logger: log.child({ component: 'xds' }),

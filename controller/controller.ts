@@ -103,8 +103,11 @@ export class MeshController {
   private unsynced = false;
   /** Groups that serve a snapshot restored from the last known good state until discovery syncs. */
   private readonly restored = new Set<string>();
-  /** Origins of the resources of each group's latest snapshot, by `typeUrl\0name`. */
-  private readonly origins = new Map<string, Map<string, ResourceSource>>();
+  /**
+   * Origins of the resources of each group's latest snapshot and of the one it replaced, by
+   * `typeUrl\0name\0version`, so that a NACK of the version before a fix still finds its source.
+   */
+  private readonly origins = new Map<string, { current: Map<string, ResourceSource>; previous?: Map<string, ResourceSource> }>();
   /** Snapshot computations since start, for tests and metrics. */
   computations = 0;
 
@@ -145,9 +148,14 @@ export class MeshController {
     this.restored.add(group);
   }
 
-  /** Returns the policy document that produced a resource of a group's latest snapshot. */
-  originOf(group: string, typeUrl: string, name: string): ResourceSource | undefined {
-    return this.origins.get(group)?.get(`${typeUrl}\0${name}`);
+  /**
+   * Returns the policy document that produced a version of a resource in one of a group's last two
+   * snapshots, or undefined when neither has that version, as for a snapshot restored from disk.
+   */
+  originOf(group: string, typeUrl: string, name: string, version: string): ResourceSource | undefined {
+    const origins = this.origins.get(group);
+    const key = originKey(typeUrl, name, version);
+    return origins?.current.get(key) ?? origins?.previous?.get(key);
   }
 
   /** Recomputes every known group now, skipping the debounce. */
@@ -231,9 +239,9 @@ export class MeshController {
       const snapshot = buildSnapshot(byType, cause);
       cache.setSnapshot(group, snapshot);
       this.computations++;
-      this.recordOrigins(group, resources);
-      if (synced) this.options.onPublished?.(group);
       const changedTypes = [...snapshot.types].filter(([typeUrl, type]) => previous?.types.get(typeUrl)?.version !== type.version).map(([typeUrl]) => typeUrl);
+      this.recordOrigins(group, resources, byType, changedTypes.length > 0);
+      if (synced) this.options.onPublished?.(group);
       if (changedTypes.length > 0) this.log.debug({ group, cause, changedTypes }, 'snapshot published');
       return changedTypes;
     } catch (error) {
@@ -242,14 +250,25 @@ export class MeshController {
     }
   }
 
-  private recordOrigins(group: string, resources: ReadonlyMap<TypeUrl, readonly ComputedResource[]>): void {
-    const origins = new Map<string, ResourceSource>();
+  /**
+   * Records the origin of each resource version of a group's new snapshot. When the snapshot
+   * changed, the origins of the one it replaced are kept as the previous ones.
+   */
+  private recordOrigins(
+    group: string,
+    resources: ReadonlyMap<TypeUrl, readonly ComputedResource[]>,
+    encoded: ReadonlyMap<TypeUrl, readonly EncodedResource[]>,
+    changed: boolean,
+  ): void {
+    const current = new Map<string, ResourceSource>();
     for (const [typeUrl, list] of resources) {
-      for (const resource of list) {
-        if (resource.origin) origins.set(`${typeUrl}\0${resource.name}`, resource.origin);
-      }
+      const versions = encoded.get(typeUrl)!;
+      list.forEach((resource, index) => {
+        if (resource.origin) current.set(originKey(typeUrl, resource.name, versions[index]!.version), resource.origin);
+      });
     }
-    this.origins.set(group, origins);
+    const before = this.origins.get(group);
+    this.origins.set(group, { current, previous: changed ? before?.current : before?.previous });
   }
 
   /**
@@ -272,4 +291,8 @@ export class MeshController {
 /** Returns the cause recorded with a snapshot and logged with each publish: `registry=N policy=HASH`. */
 function causeOf(registryRevision: number, policyRevision: string): string {
   return `registry=${registryRevision} policy=${policyRevision}`;
+}
+
+function originKey(typeUrl: string, name: string, version: string): string {
+  return `${typeUrl}\0${name}\0${version}`;
 }

@@ -211,3 +211,33 @@ test('restored snapshot kept after sync timeout', async () => {
   assert.notEqual(cache.getSnapshot(restoredGroup), restored, 'once discovery syncs, the restored snapshot is replaced');
   controller.stop();
 });
+
+test('origin found by rejected version', async () => {
+  const { registry, policies, state, fire } = fakeInputs(true);
+  // Each registry revision gives the cluster other content and another policy line.
+  const build: ResourceBuilder = (snapshot) => {
+    const origin = { policy: 'checkout', file: 'policies.yaml', line: snapshot.revision, column: 1 };
+    const message = { name: 'checkout', connect_timeout: { seconds: snapshot.revision } };
+    return { resources: new Map([[TYPE_URL.cluster, [{ name: 'checkout', message, origin }]]]) };
+  };
+  const cache = new SnapshotCache(groupKeyOf);
+  const controller = new MeshController({ registry, policies, cache, build, logger: pino({ level: 'silent' }), debounceMs: 5 });
+  controller.start();
+  cache.watch(node('a-1', 'eu-west-1a'), () => undefined);
+  const group = groupKeyOf(node('a-1', 'eu-west-1a'));
+  const versionNow = () => cache.getSnapshot(group)!.types.get(TYPE_URL.cluster)!.resources.get('checkout')!.version;
+  const rejected = versionNow();
+
+  state.revision++;
+  fire();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const fixed = versionNow();
+  assert.notEqual(fixed, rejected);
+  // A recompute that changes nothing keeps the origins of the version before the fix.
+  controller.recomputeAll();
+
+  assert.equal(controller.originOf(group, TYPE_URL.cluster, 'checkout', rejected)?.line, 1, 'a NACK of the old version finds the old source');
+  assert.equal(controller.originOf(group, TYPE_URL.cluster, 'checkout', fixed)?.line, 2);
+  assert.equal(controller.originOf(group, TYPE_URL.cluster, 'checkout', 'unknown-version'), undefined);
+  controller.stop();
+});

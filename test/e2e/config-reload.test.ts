@@ -131,3 +131,32 @@ test('rejected edit keeps services and policies', async () => {
   assert.match(await adminText('/metrics'), /^meridian_config_errors 0$/m);
   assert.deepEqual((JSON.parse(await adminText('/debug/config')) as { configErrors: string[] }).configErrors, []);
 });
+
+test('max delay bounds a burst of edits', async () => {
+  // Edits every 40 ms never leave the 300 ms quiet period, so only the 400 ms maximum delay reloads.
+  const burstFolder = await makeTempFolder();
+  await writeFile(join(burstFolder, 'services.yaml'), SERVICES_TEXT);
+  const memory = memoryLogger();
+  const server = await startMeridian({
+    configPaths: [burstFolder],
+    xdsAddress: '127.0.0.1:0',
+    adminAddress: '127.0.0.1:0',
+    logger: memory.logger,
+    debounceMs: 300,
+    maxDelayMs: 400,
+    stateDir: join(burstFolder, 'state'),
+  });
+  try {
+    const reloadsBefore = memory.records.filter((record) => record.msg === 'config reloaded').length;
+    const burstEnd = Date.now() + 1200;
+    for (let edit = 0; Date.now() < burstEnd; edit++) {
+      await writeFile(join(burstFolder, 'services.yaml'), `${SERVICES_TEXT}# edit ${edit}\n`);
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+    const reloadsDuringBurst = memory.records.filter((record) => record.msg === 'config reloaded').length - reloadsBefore;
+    assert.ok(reloadsDuringBurst >= 2, `expected a reload at least every 400 ms during the 1.2 s burst, got ${reloadsDuringBurst}`);
+  } finally {
+    await server.close();
+    await rm(burstFolder, { recursive: true, force: true });
+  }
+});

@@ -63,6 +63,7 @@ let xdsPort: number;
 let controller: MeshController;
 let registry: Registry;
 let policies: PolicyStore;
+let cache: SnapshotCache;
 
 before(async () => {
   backend = await EchoBackend.start('echo-a');
@@ -73,10 +74,10 @@ before(async () => {
   const kinds = createConfigKinds();
   registry = new Registry([new StaticSource({ paths: [folder], logger, kinds, name: 'static', debounceMs: 20 })], { logger });
   policies = new PolicyStore({ logger, kinds, debounceMs: 20 });
-  const cache = new SnapshotCache(groupKeyOf);
+  cache = new SnapshotCache(groupKeyOf);
   controller = new MeshController({ registry, policies, cache, build: buildWithLeastRequestForGrpc, logger, debounceMs: 20 });
   const syncStatus = new SyncStatusTracker();
-  const nacks = new NackLog({ sourceOf: (group, typeUrl, name) => controller.originOf(group, typeUrl, name) });
+  const nacks = new NackLog({ sourceOf: (group, typeUrl, name, version) => controller.originOf(group, typeUrl, name, version) });
   xds = new XdsServer({ cache, logger, hooks: [syncStatus, nacks] });
   admin = buildAdminServer({
     readiness: () => ({ ready: true, sources: [] }),
@@ -108,14 +109,17 @@ async function getJson<T>(path: string): Promise<T> {
 }
 
 interface ClusterSync {
+  streamId: number;
   state: string;
   lastSentVersion: string | null;
   lastAckedVersion: string | null;
 }
 
 async function clusterSync(): Promise<ClusterSync | undefined> {
-  const body = await getJson<{ proxies: { nodeId: string; types: ({ typeUrl: string } & ClusterSync)[] }[] }>('/debug/sync?node=client-nack');
-  return body.proxies[0]?.types.find((type) => type.typeUrl === TYPE_URL.cluster);
+  const body = await getJson<{ proxies: { streamId: number; nodeId: string; types: ({ typeUrl: string } & ClusterSync)[] }[] }>('/debug/sync?node=client-nack');
+  const proxy = body.proxies[0];
+  const type = proxy?.types.find((candidate) => candidate.typeUrl === TYPE_URL.cluster);
+  return proxy === undefined || type === undefined ? undefined : { ...type, streamId: proxy.streamId };
 }
 
 test('rejected cluster is held and fixed', async () => {
@@ -146,13 +150,18 @@ test('rejected cluster is held and fixed', async () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal((await getJson<{ nacks: NackEntry[] }>('/debug/nacks?node=client-nack')).nacks.length, 1, 'the rejected version is not sent in a loop');
 
-    // The fix reaches the client on the same stream.
+    // The fix reaches the client on the same stream, and the client ends on the fixed version.
     await writeFile(join(folder, 'mesh.yaml'), meshYaml(backend.port, 'ringHash'));
+    let fixed: ClusterSync | undefined;
     await eventually(async () => {
-      const sync = await clusterSync();
-      return sync?.state === 'synced' && sync.lastAckedVersion !== accepted?.lastAckedVersion;
+      fixed = await clusterSync();
+      return fixed?.state === 'synced' && fixed.lastAckedVersion !== accepted?.lastAckedVersion;
     }, 10_000);
+    assert.equal(fixed!.streamId, accepted!.streamId, 'the same stream carries the fix');
+    assert.notEqual(fixed!.lastAckedVersion, nack.version, 'the client did not end on the rejected version');
+    assert.equal(fixed!.lastAckedVersion, cache.getSnapshot(nack.group!)!.types.get(TYPE_URL.cluster)!.version, 'the client holds the fixed snapshot');
     assert.deepEqual(await client.tally(5), { 'echo-a': 5 });
+    assert.equal((await getJson<{ nacks: NackEntry[] }>('/debug/nacks?node=client-nack')).nacks.length, 1, 'the fixed version is accepted');
   } finally {
     client.close();
   }
