@@ -241,3 +241,24 @@ test('origin found by rejected version', async () => {
   assert.equal(controller.originOf(group, TYPE_URL.cluster, 'checkout', 'unknown-version'), undefined);
   controller.stop();
 });
+
+test('max delay ends an endless burst', async () => {
+  const { registry, policies, state, fire } = fakeInputs(true);
+  const { build, calls } = countingBuilder();
+  const cache = new SnapshotCache(groupKeyOf);
+  const controller = new MeshController({ registry, policies, cache, build, logger: pino({ level: 'silent' }), debounceMs: 100, maxDelayMs: 300 });
+  controller.start();
+  cache.watch(node('a-1', 'eu-west-1a'), () => undefined);
+  calls.length = 0;
+
+  // A change every 20 ms never leaves the 100 ms quiet period.
+  const burstEnd = Date.now() + 1000;
+  while (Date.now() < burstEnd) {
+    state.revision++;
+    fire();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.ok(calls.length >= 2, `expected a recompute at least every 300 ms during the 1 s burst, got ${calls.length}`);
+  assert.ok(calls.length <= 4, `the burst was coalesced, got ${calls.length} recomputes`);
+  controller.stop();
+});

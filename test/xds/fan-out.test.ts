@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pino from 'pino';
 import { buildSnapshot, encodeResource, SnapshotCache, StreamAdmission, TYPE_URL, XdsServer, type EncodedResource, type TypeUrl } from '../../xds';
-import { RawXdsStream } from '../helpers/ads-client';
+import { RawDeltaStream, RawXdsStream } from '../helpers/ads-client';
 
 const NODE = { id: 'sidecar', cluster: 'shop', locality: { region: 'r1', zone: 'r1-a' } };
 
@@ -100,6 +100,45 @@ test('slow proxy gets only the latest version', async () => {
       received.push(response);
       slow.send({ type_url: TYPE_URL.clusterLoadAssignment, version_info: response.version_info, response_nonce: response.nonce, resource_names: ['big'] });
       if (response.version_info === lastVersion) break;
+    }
+    assert.ok(received.length <= 3, `the slow proxy got ${received.length} responses for ${generations} versions`);
+  } finally {
+    slow.close();
+    fast.close();
+  }
+});
+
+test('slow delta proxy gets only the latest version', async () => {
+  cache.setSnapshot('all', assignmentSnapshot(0));
+  const slow = new RawDeltaStream(address);
+  const fast = new RawDeltaStream(address);
+  const versionOf = (response: { resources: { version: string }[] }) => response.resources[0]?.version;
+  try {
+    for (const stream of [slow, fast]) stream.send({ node: NODE, type_url: TYPE_URL.clusterLoadAssignment, resource_names_subscribe: ['big'] });
+    const slowFirst = await slow.next();
+    let fastLatest = await fast.next();
+    fast.send({ type_url: TYPE_URL.clusterLoadAssignment, response_nonce: fastLatest.nonce });
+    slow.send({ type_url: TYPE_URL.clusterLoadAssignment, response_nonce: slowFirst.nonce });
+    await delay(50);
+    slow.pause();
+
+    const generations = 40;
+    let lastVersion = '';
+    for (let generation = 1; generation <= generations; generation++) {
+      cache.setSnapshot('all', assignmentSnapshot(generation));
+      lastVersion = cache.getSnapshot('all')!.types.get(TYPE_URL.clusterLoadAssignment)!.resources.get('big')!.version;
+      fastLatest = await fast.next(5000);
+      fast.send({ type_url: TYPE_URL.clusterLoadAssignment, response_nonce: fastLatest.nonce });
+    }
+    assert.equal(versionOf(fastLatest), lastVersion, 'the fast proxy is not held back by the slow one');
+
+    slow.resume();
+    const received = [];
+    for (;;) {
+      const response = await slow.next(5000);
+      received.push(response);
+      slow.send({ type_url: TYPE_URL.clusterLoadAssignment, response_nonce: response.nonce });
+      if (versionOf(response) === lastVersion) break;
     }
     assert.ok(received.length <= 3, `the slow proxy got ${received.length} responses for ${generations} versions`);
   } finally {
