@@ -52,6 +52,8 @@ export interface BenchProfile {
   /** Mesh for the fan-out scenarios other than T3. */
   mesh: FleetSpec;
   t1Proxies: number;
+  /** Runs of T1, each with a new server process. */
+  t1Runs: number;
   t2Proxies: number[];
   t2Runs: number;
   t3Mesh: FleetSpec;
@@ -121,39 +123,52 @@ async function connectedFleet(
   return fleet;
 }
 
-/** Measures T1: server memory per fully ACKed stream above the server's baseline. */
+/**
+ * Measures T1: server memory per fully ACKed stream above the server's baseline, once per run
+ * with a new server process each time.
+ */
 export async function idleFleet(profile: BenchProfile): Promise<ScenarioResult> {
   const results: Partial<Record<ServerKind, Measurement>> = {};
   for (const server of SERVERS) {
-    const fleet = await Fleet.start({
-      server,
-      variant: profile.variant,
-      spec: profile.mesh,
-      proxies: profile.t1Proxies,
-      workers: profile.workers,
-      debounceMs: profile.debounceMs,
-      profileDir: profile.profileDir,
-    });
-    try {
-      const baseline = await fleet.usage(true);
-      await fleet.connect(setupRampMs(profile.t1Proxies));
-      const synced = await fleet.waitSynced(profile.waitMs);
-      await assertComplete(fleet, 'T1 sync', synced.missing);
-      await sleep(1000);
-      const loaded = await fleet.usage(true);
-      const perStreamKiB = (loaded.rssBytes - baseline.rssBytes) / 1024 / profile.t1Proxies;
-      const heapKiB = (loaded.heapUsedBytes - baseline.heapUsedBytes) / 1024 / profile.t1Proxies;
-      results[server] = {
-        median: perStreamKiB,
-        p99: perStreamKiB,
-        samples: 1,
-        cpuSeconds: (loaded.cpuMicros - baseline.cpuMicros) / 1e6,
-        rssMiB: mib(loaded.rssBytes),
-        notes: [`baseline RSS ${mib(baseline.rssBytes)} MiB`, `heap ${heapKiB.toFixed(1)} KiB per stream`],
-      };
-    } finally {
-      await fleet.stop();
+    const perStream: number[] = [];
+    const heapPerStream: number[] = [];
+    let last: { cpuSeconds: number; rssBytes: number; baselineRssBytes: number } | undefined;
+    for (let run = 0; run < profile.t1Runs; run++) {
+      const fleet = await Fleet.start({
+        server,
+        variant: profile.variant,
+        spec: profile.mesh,
+        proxies: profile.t1Proxies,
+        workers: profile.workers,
+        debounceMs: profile.debounceMs,
+        profileDir: profile.profileDir,
+      });
+      try {
+        const baseline = await fleet.usage(true);
+        await fleet.connect(setupRampMs(profile.t1Proxies));
+        const synced = await fleet.waitSynced(profile.waitMs);
+        await assertComplete(fleet, 'T1 sync', synced.missing);
+        await sleep(1000);
+        const loaded = await fleet.usage(true);
+        perStream.push((loaded.rssBytes - baseline.rssBytes) / 1024 / profile.t1Proxies);
+        heapPerStream.push((loaded.heapUsedBytes - baseline.heapUsedBytes) / 1024 / profile.t1Proxies);
+        last = { cpuSeconds: (loaded.cpuMicros - baseline.cpuMicros) / 1e6, rssBytes: loaded.rssBytes, baselineRssBytes: baseline.rssBytes };
+      } finally {
+        await fleet.stop();
+      }
     }
+    results[server] = {
+      median: percentile(perStream, 50),
+      p99: percentile(perStream, 99),
+      samples: perStream.length,
+      cpuSeconds: last!.cpuSeconds,
+      rssMiB: mib(last!.rssBytes),
+      notes: [
+        `runs ${perStream.map((value) => value.toFixed(1)).join(', ')} KiB per stream`,
+        `baseline RSS ${mib(last!.baselineRssBytes)} MiB`,
+        `heap p50 ${percentile(heapPerStream, 50).toFixed(1)} KiB per stream`,
+      ],
+    };
   }
   return {
     id: 'T1',
@@ -434,20 +449,30 @@ export async function encodeAssignment(profile: BenchProfile, size: number): Pro
   }
 }
 
-/** Measures the bytes a stream receives for one endpoint change, against the size of the changed resource. */
+/** Endpoint changes measured by the bytes scenario. */
+const BYTES_CHANGES = 5;
+
+/**
+ * Measures the bytes a stream receives for one endpoint change, against the size of the changed
+ * resource, over `BYTES_CHANGES` changes of the same endpoint.
+ */
 export async function bytesPerChange(profile: BenchProfile, variant: XdsVariant): Promise<ScenarioResult> {
   const proxies = 4;
   const fleet = await connectedFleet('meridian', profile.mesh, proxies, profile, variant);
   try {
-    const before = await fleet.counters();
     const index = 1;
-    fleet.state.markers[index] = 1;
-    await fleet.setTarget({ minEndpointMarker: 1 });
-    await fleet.applyFileChange(['services']);
-    const reached = await fleet.waitTarget(profile.waitMs);
-    await assertComplete(fleet, 'bytes per change', reached.missing);
-    const after = await fleet.counters();
-    const received = (after.responseBytes - before.responseBytes) / proxies;
+    const perChange: number[] = [];
+    for (let change = 1; change <= BYTES_CHANGES; change++) {
+      const before = await fleet.counters();
+      fleet.state.markers[index] = change;
+      await fleet.setTarget({ minEndpointMarker: change });
+      await fleet.applyFileChange(['services']);
+      const reached = await fleet.waitTarget(profile.waitMs);
+      await assertComplete(fleet, 'bytes per change', reached.missing);
+      const after = await fleet.counters();
+      perChange.push((after.responseBytes - before.responseBytes) / proxies);
+    }
+    const received = percentile(perChange, 50);
 
     // Size of the changed resource itself, as a proxy of the first locality is sent it.
     const { registry, policies } = await loadConfigFolder(fleet.folder, logger);
@@ -464,8 +489,8 @@ export async function bytesPerChange(profile: BenchProfile, variant: XdsVariant)
       limit: variant === 'delta' ? 2 * resourceBytes : undefined,
       meridian: {
         median: received,
-        p99: received,
-        samples: proxies,
+        p99: percentile(perChange, 99),
+        samples: perChange.length,
         notes: [`changed resource ${resourceBytes} bytes`, `${(received / resourceBytes).toFixed(1)}x the changed resource`],
       },
     };
