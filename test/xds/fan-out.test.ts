@@ -146,3 +146,27 @@ test('slow delta proxy gets only the latest version', async () => {
     fast.close();
   }
 });
+
+test('server paces first responses of a storm', async () => {
+  const pacedCache = new SnapshotCache(() => 'all');
+  pacedCache.setSnapshot('all', assignmentSnapshot(0, 10));
+  const paced = new XdsServer({ cache: pacedCache, logger: pino({ level: 'silent' }), admission: { ratePerSecond: 5, burst: 1 } });
+  const pacedAddress = `127.0.0.1:${await paced.listen('127.0.0.1:0')}`;
+  const streams = Array.from({ length: 4 }, () => new RawXdsStream(pacedAddress));
+  try {
+    const started = performance.now();
+    for (const stream of streams) stream.send({ node: NODE, type_url: TYPE_URL.clusterLoadAssignment, resource_names: ['big'] });
+    const arrivals = await Promise.all(streams.map(async (stream) => {
+      await stream.next(5000);
+      return performance.now() - started;
+    }));
+    arrivals.sort((a, b) => a - b);
+    assert.ok(arrivals[0]! < 1000, `the first stream waited ${Math.round(arrivals[0]!)} ms`);
+    // One stream is served at once, and each further one waits for a token: 200 ms apart at 5 per second.
+    assert.ok(arrivals[3]! - arrivals[0]! >= 500, `first responses at ${arrivals.map(Math.round).join(', ')} ms are not paced`);
+
+  } finally {
+    for (const stream of streams) stream.close();
+    await paced.close(100);
+  }
+});
