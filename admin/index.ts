@@ -27,3 +27,4 @@ export { NackLog } from './nack-log';
 export type { NackEntry, NackLogOptions, NackProvider, NackSource, RejectedResourceEntry } from './nack-log';
 export { registerEndpointRoutes, ENDPOINT_ROUTES } from './endpoint-routes';
 export type { EndpointsProvider, ServiceEntry, EndpointEntry, EndpointHealth } from './endpoint-routes';
+export { registerDashboardRoutes, dashboardFolder, DASHBOARD_FILES, DASHBOARD_PATH } from './dashboard-routes';

@@ -5,6 +5,7 @@ import { parseListenAddress, type ListenAddress } from './address';
 import { providerFailed, routeNotFound, toAdminError } from './errors';
 import type { Logger } from './logging';
 import type { NackProvider } from './nack-log';
+import { registerDashboardRoutes } from './dashboard-routes';
 import { registerEndpointRoutes, type EndpointsProvider } from './endpoint-routes';
 import { registerHealthRoutes, type HealthProvider } from './health-routes';
 import { registerPolicyRoutes, type PolicyWorkflow } from './policy-routes';
@@ -33,6 +34,8 @@ export interface AdminServerOptions {
   nacks?: NackProvider;
   /** Serves GET /debug/endpoints: every service's endpoints with locality and decided health. */
   endpoints?: EndpointsProvider;
+  /** Folder of the dashboard files. Default: `admin/dashboard` under the package root. */
+  dashboardFolder?: string;
 }
 
 export type AdminServer = FastifyInstance;
@@ -51,6 +54,7 @@ interface SyncQuery {
  *   GET /debug/config   the injected configuration summary
  *   GET /debug/nacks    {"nacks": NackEntry[]}, newest first, optionally `?node=ID`, when `nacks` is set
  *   GET /debug/endpoints  see registerEndpointRoutes, when `endpoints` is set
+ *   GET /dashboard      the web dashboard, and `/` redirects to it (see registerDashboardRoutes)
  * Every error is JSON `{ code, message }` with a code from ADMIN_ERROR_CODES.
  */
 export function buildAdminServer(options: AdminServerOptions): AdminServer {
@@ -101,6 +105,7 @@ export function buildAdminServer(options: AdminServerOptions): AdminServer {
   if (options.policyWorkflow !== undefined) registerPolicyRoutes(server, options.policyWorkflow);
   if (options.health !== undefined) registerHealthRoutes(server, options.health);
   if (options.endpoints !== undefined) registerEndpointRoutes(server, options.endpoints);
+  registerDashboardRoutes(server, options.dashboardFolder);
 
   server.setNotFoundHandler(async (request: FastifyRequest, reply: FastifyReply) => {
     const error = routeNotFound(request.method, request.url, routes);

@@ -1,5 +1,5 @@
 import type { Locality } from '../discovery';
-import type { StreamInfo, XdsServerHooks } from '../xds';
+import type { NodeInfo, StreamInfo, XdsServerHooks } from '../xds';
 
 /** State of one resource type on one stream. */
 export type TypeSyncState =
@@ -47,6 +47,11 @@ export interface ProxySyncStatus {
   nodeCluster: string | null;
   /** The proxy's locality, or null when it sent none or before the first request. */
   locality: Locality | null;
+  /**
+   * Client kind from the tracker's `kindOf`, such as `envoy` or `grpc`. Null before the first
+   * request names the node, or when the tracker has no `kindOf`.
+   */
+  kind: string | null;
   /** Opening time of the stream, ISO 8601. */
   connectedTime: string;
   /** One entry per resource type the stream has exchanged, sorted by type URL. */
@@ -62,6 +67,8 @@ export interface SyncStatusProvider {
 export interface SyncStatusTrackerOptions {
   /** Clock for the recorded times. Default `() => new Date()`. */
   now?: () => Date;
+  /** Tells the client kind of a node for `ProxySyncStatus.kind`. Default: none, and `kind` is null. */
+  kindOf?: (node: NodeInfo) => string;
 }
 
 interface StreamRecord {
@@ -88,9 +95,11 @@ interface StreamRecord {
 export class SyncStatusTracker implements XdsServerHooks, SyncStatusProvider {
   private readonly streams = new Map<number, StreamRecord>();
   private readonly now: () => Date;
+  private readonly kindOf: ((node: NodeInfo) => string) | undefined;
 
   constructor(options: SyncStatusTrackerOptions = {}) {
     this.now = options.now ?? (() => new Date());
+    this.kindOf = options.kindOf;
   }
 
   onStreamOpen(stream: StreamInfo): void {
@@ -168,6 +177,7 @@ export class SyncStatusTracker implements XdsServerHooks, SyncStatusProvider {
       nodeId: node?.id ?? null,
       nodeCluster: node?.cluster ?? null,
       locality: node?.locality ? { ...node.locality } : null,
+      kind: node && this.kindOf ? this.kindOf(node) : null,
       connectedTime: record.connectedTime,
       types: typeUrls.map((typeUrl) => copyTypeStatus(record.types.get(typeUrl)!)),
     };

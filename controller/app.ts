@@ -19,7 +19,7 @@ import { buildResources, createConfigKinds, PolicyStore, type HealthInput } from
 import { PolicyHistory, RevisionStore, SnapshotStore } from '../store';
 import { SnapshotCache, XdsServer, type AdmissionOptions, type TypeUrl } from '../xds';
 import { MeshController, type ResourceBuilder } from './controller';
-import { groupKeyOf } from './groups';
+import { clientKindOf, groupKeyOf } from './groups';
 import { createHealthMesh, type HealthMesh } from './health-mesh';
 import { createPolicyWorkflow } from './policy-workflow';
 
@@ -117,7 +117,7 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
 
   const metricsRegistry = new MetricsRegistry();
   const metrics = new XdsMetrics({ registry: metricsRegistry });
-  const syncStatus = new SyncStatusTracker();
+  const syncStatus = new SyncStatusTracker({ kindOf: clientKindOf });
   const cache = new SnapshotCache(groupKeyOf);
   const nackLog = new NackLog({ sourceOf: (group, typeUrl, name, version) => controller.originOf(group, typeUrl, name, version) });
   const xds = new XdsServer({

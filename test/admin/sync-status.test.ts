@@ -46,6 +46,7 @@ describe('SyncStatusTracker', () => {
         nodeId: null,
         nodeCluster: null,
         locality: null,
+        kind: null,
         connectedTime: '2024-01-01T00:00:00.000Z',
         types: [],
       },
@@ -60,6 +61,21 @@ describe('SyncStatusTracker', () => {
     assert.equal(proxy?.nodeId, 'sidecar-1');
     assert.equal(proxy?.nodeCluster, 'checkout');
     assert.deepEqual(proxy?.locality, { region: 'eu-west', zone: 'eu-west-1a', subZone: '' });
+  });
+
+  test('kind comes from kindOf', () => {
+    const tracker = new SyncStatusTracker({ kindOf: (node) => `${node.userAgentName}-kind` });
+    tracker.onStreamOpen(stream(1));
+    assert.equal(tracker.syncStatus()[0]?.kind, null, 'no node before the first request');
+    tracker.onResponse(stream(1, 'sidecar-1'), CLUSTER, 'v1');
+    assert.equal(tracker.syncStatus()[0]?.kind, 'envoy-kind');
+  });
+
+  test('kind is null without kindOf', () => {
+    const tracker = new SyncStatusTracker();
+    tracker.onStreamOpen(stream(1, 'sidecar-1'));
+    tracker.onResponse(stream(1, 'sidecar-1'), CLUSTER, 'v1');
+    assert.equal(tracker.syncStatus()[0]?.kind, null);
   });
 
   test('response then ACK is synced', () => {
