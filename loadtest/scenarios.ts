@@ -132,6 +132,7 @@ export async function idleFleet(profile: BenchProfile): Promise<ScenarioResult> 
   for (const server of SERVERS) {
     const perStream: number[] = [];
     const heapPerStream: number[] = [];
+    const externalPerStream: number[] = [];
     let last: { cpuSeconds: number; rssBytes: number; baselineRssBytes: number } | undefined;
     for (let run = 0; run < profile.t1Runs; run++) {
       const fleet = await Fleet.start({
@@ -152,6 +153,7 @@ export async function idleFleet(profile: BenchProfile): Promise<ScenarioResult> 
         const loaded = await fleet.usage(true);
         perStream.push((loaded.rssBytes - baseline.rssBytes) / 1024 / profile.t1Proxies);
         heapPerStream.push((loaded.heapUsedBytes - baseline.heapUsedBytes) / 1024 / profile.t1Proxies);
+        externalPerStream.push((loaded.externalBytes - baseline.externalBytes) / 1024 / profile.t1Proxies);
         last = { cpuSeconds: (loaded.cpuMicros - baseline.cpuMicros) / 1e6, rssBytes: loaded.rssBytes, baselineRssBytes: baseline.rssBytes };
       } finally {
         await fleet.stop();
@@ -167,6 +169,7 @@ export async function idleFleet(profile: BenchProfile): Promise<ScenarioResult> 
         `runs ${perStream.map((value) => value.toFixed(1)).join(', ')} KiB per stream`,
         `baseline RSS ${mib(last!.baselineRssBytes)} MiB`,
         `heap p50 ${percentile(heapPerStream, 50).toFixed(1)} KiB per stream`,
+        `external p50 ${percentile(externalPerStream, 50).toFixed(1)} KiB per stream`,
       ],
     };
   }

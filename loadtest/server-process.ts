@@ -24,6 +24,8 @@ export interface ServerUsage {
   cpuMicros: number;
   rssBytes: number;
   heapUsedBytes: number;
+  /** Memory of Buffers and other objects outside V8's heap, ArrayBuffers included. */
+  externalBytes: number;
 }
 
 export interface ServerStartArgs {
@@ -150,7 +152,7 @@ serveCalls({
   usage: (): ServerUsage => {
     const cpu = process.cpuUsage();
     const memory = process.memoryUsage();
-    return { cpuMicros: cpu.user + cpu.system, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed };
+    return { cpuMicros: cpu.user + cpu.system, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, externalBytes: memory.external };
   },
 
   /** Runs a full garbage collection when the process was started with --expose-gc. */
