@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import type { StreamInfo } from './hooks';
 import { memoized } from './memo';
 import type { TypeUrl } from './protos';
@@ -30,8 +31,8 @@ interface SotwTypeState extends TypeState {
   sentVersion?: string;
   /** The subscription of the last response, to detect when names change. */
   sentNamesKey?: string;
-  /** `resource_names` of the latest request as encoded, to skip an unchanged subscription without decoding it. */
-  requestedNamesBytes?: Buffer;
+  /** SHA-1 of the encoded `resource_names` of the latest request, to skip an unchanged subscription without decoding it. */
+  requestedNamesDigest?: string;
 }
 
 /**
@@ -110,8 +111,10 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
     // An ACK repeats the names of the request before it, so equal bytes skip decoding them.
     const encoded = request.resourceNamesBytes;
     if (encoded !== undefined) {
-      if (state.requestedNamesBytes !== undefined && encoded.equals(state.requestedNamesBytes)) return;
-      state.requestedNamesBytes = Buffer.from(encoded);
+      // A digest, not a copy: an idle stream keeps 28 characters instead of every name it requested.
+      const digest = hash('sha1', encoded, 'base64');
+      if (digest === state.requestedNamesDigest) return;
+      state.requestedNamesDigest = digest;
     }
     const names = request.resource_names;
     const wildcard = names.includes('*') || (names.length === 0 && WILDCARD_TYPES.has(state.typeUrl));

@@ -161,10 +161,11 @@ export interface StreamContext {
  */
 export abstract class XdsStream<Request> {
   protected readonly types = new Map<TypeUrl, TypeState>();
-  /** Types this stream was asked for and does not serve, each logged once. */
-  private readonly unservedTypes = new Set<string>();
+  /** Types this stream was asked for and does not serve, each logged once; created on first use. */
+  private unservedTypes?: Set<string>;
   protected snapshot?: Snapshot;
-  protected log: Logger;
+  /** The stream's child logger, created on first use, because most streams never log. */
+  private streamLogger?: Logger;
   protected group?: string;
   private cancelWatch?: () => void;
   private cancelAdmission?: () => void;
@@ -185,7 +186,12 @@ export abstract class XdsStream<Request> {
     protected readonly fixedTypeUrl: TypeUrl | undefined,
     protected readonly context: StreamContext,
   ) {
-    this.log = context.logger.child({ streamId: info.streamId, service: info.service });
+  }
+
+  /** Returns the stream's logger, with the stream id, the service and, once known, the node id. */
+  protected get log(): Logger {
+    this.streamLogger ??= this.context.logger.child({ streamId: this.info.streamId, service: this.info.service, ...(this.info.node ? { nodeId: this.info.node.id } : {}) });
+    return this.streamLogger;
   }
 
   /** Handles one request; throws StreamError for requests that end the stream. */
@@ -217,7 +223,8 @@ export abstract class XdsStream<Request> {
     this.info.node = node;
     this.group = this.context.cache.groupOf(node);
     this.info.group = this.group;
-    this.log = this.log.child({ nodeId: node.id });
+    // A logger made before the node was known lacks its id.
+    this.streamLogger = undefined;
     const start = (): void => {
       this.cancelAdmission = undefined;
       if (this.closed) return;
@@ -244,6 +251,7 @@ export abstract class XdsStream<Request> {
       throw new StreamError(3, 'type_url is missing; ADS requests must name the resource type');
     }
     if (!(ALL_TYPE_URLS as readonly string[]).includes(requested)) {
+      this.unservedTypes ??= new Set();
       if (this.unservedTypes.size < MAX_UNSERVED_TYPES_LOGGED && !this.unservedTypes.has(requested)) {
         this.unservedTypes.add(requested);
         this.log.warn({ typeUrl: requested, served: ALL_TYPE_URLS }, 'resource type not served; its requests stay unanswered');
