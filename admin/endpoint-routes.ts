@@ -54,7 +54,7 @@ interface EndpointsQuery {
 export function registerEndpointRoutes(server: FastifyInstance, provider: EndpointsProvider): void {
   server.get<{ Querystring: EndpointsQuery }>(
     '/debug/endpoints',
-    { schema: { querystring: { type: 'object', properties: { service: { type: 'string', minLength: 1 } } } } },
+    { schema: { querystring: { type: 'object', properties: { service: { type: 'string' } } } } },
     async (request) => {
       let view: ReturnType<EndpointsProvider['endpoints']>;
       try {
@@ -64,16 +64,25 @@ export function registerEndpointRoutes(server: FastifyInstance, provider: Endpoi
       }
       const name = request.query.service;
       if (name === undefined) return view;
-      const service = view.services.find((candidate) => candidate.name === name);
-      if (service === undefined) {
-        const names = view.services.map((candidate) => candidate.name);
-        throw new AdminError(
-          ADMIN_ERROR_CODES.serviceNotFound,
-          404,
-          `service "${name}" is not in the registry${didYouMean(name, names)}; known services: ${listKnown(names)}`,
-        );
+      if (name === '') {
+        throw new AdminError(ADMIN_ERROR_CODES.badRequest, 400, 'empty service name; pass ?service=NAME with a registry name, for example ?service=checkout.shop, or leave it out for every service');
       }
+      const service = view.services.find((candidate) => candidate.name === name);
+      if (service === undefined) throw serviceNotInRegistry(name, view.services.map((candidate) => candidate.name));
       return { registryRevision: view.registryRevision, services: [service] };
     },
   );
+}
+
+/**
+ * Builds the 404 of a name the registry lacks. A hostname such as `checkout` is pointed to the
+ * service it starts, such as `checkout.shop`; otherwise the closest name is suggested.
+ */
+function serviceNotInRegistry(name: string, names: readonly string[]): AdminError {
+  const started = names.filter((candidate) => candidate.startsWith(`${name}.`));
+  const hint =
+    started.length > 0
+      ? `; services are named in full, such as ${started.map((candidate) => `"${candidate}"`).join(' or ')}`
+      : didYouMean(name, names);
+  return new AdminError(ADMIN_ERROR_CODES.serviceNotFound, 404, `service "${name}" is not in the registry (known services: ${listKnown(names)})${hint}`);
 }

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { parseOtlpEndpoint } from '../telemetry';
+import { otlpEndpointFromEnvironment, parseOtlpEndpoint } from '../telemetry';
 import { HEALTH_SERVE_HELP, HEALTH_SERVE_OPTIONS, readHealthServeOptions } from './health-options';
 import { PROBER_USAGE, runProberCommand } from './prober';
 import { runSchemaCommand, SCHEMA_USAGE } from './schema-command';
@@ -89,6 +89,14 @@ const SERVE_OPTIONS: ParseArgsConfig['options'] = {
 /** Usage error whose message names the wrong argument and the fix. */
 class UsageError extends Error {}
 
+function otlpEndpointFromEnvironmentOption(): string | undefined {
+  try {
+    return otlpEndpointFromEnvironment();
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}; fix the variable or unset it`);
+  }
+}
+
 function parseOtlpOption(text: string): string {
   try {
     return parseOtlpEndpoint(text);
@@ -137,7 +145,7 @@ export async function main(argv: string[]): Promise<number> {
         if (typeof health === 'string') throw new UsageError(health);
         const otlp = values['otlp-endpoint'] as string | undefined;
         return await runServe({
-          otlpEndpoint: otlp === undefined ? undefined : parseOtlpOption(otlp),
+          otlpEndpoint: otlp === undefined ? otlpEndpointFromEnvironmentOption() : parseOtlpOption(otlp),
           ...health,
           configPaths: (values.config as string[] | undefined) ?? [],
           xdsAddress: (values['xds-address'] as string | undefined) ?? SERVE_DEFAULTS.xdsAddress,

@@ -1,6 +1,6 @@
 import { createLogger, isLogLevel, LOG_LEVELS } from '../admin';
 import { startMeridian } from '../controller';
-import { otlpEndpointInEnvironment, startTracing, type Tracing } from '../telemetry';
+import { startTracing, type Tracing } from '../telemetry';
 import { DEFAULT_ADMISSION, type AdmissionOptions } from '../xds';
 import type { HealthServeOptions } from './health-options';
 
@@ -28,7 +28,7 @@ export interface ServeArguments extends Partial<HealthServeOptions> {
   maxDelayMs?: number;
   syncTimeoutMs?: number;
   admission?: AdmissionOptions;
-  /** OTLP/HTTP traces address, already parsed by `parseOtlpEndpoint`. */
+  /** OTLP/HTTP traces address from `--otlp-endpoint` or the OTEL_EXPORTER_OTLP_* variables, already parsed. */
   otlpEndpoint?: string;
 }
 
@@ -46,9 +46,9 @@ export async function runServe(args: ServeArguments): Promise<number> {
   const logger = createLogger({ level: args.logLevel });
   const { otlpEndpoint, ...options } = args;
   let tracing: Tracing | undefined;
-  if (otlpEndpoint !== undefined || otlpEndpointInEnvironment()) {
+  if (otlpEndpoint !== undefined) {
     tracing = startTracing({ endpoint: otlpEndpoint, logger });
-    logger.info({ endpoint: otlpEndpoint ?? 'from OTEL_EXPORTER_OTLP_* variables' }, 'exporting traces over OTLP/HTTP');
+    logger.info({ endpoint: otlpEndpoint }, 'exporting traces over OTLP/HTTP');
   }
   let meridian;
   try {

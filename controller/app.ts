@@ -230,7 +230,11 @@ export async function startMeridian(options: MeridianOptions): Promise<RunningMe
     'meridian serving',
   );
   if (!registry.synced()) {
-    log.warn({ errors: source.lastErrors().length }, 'discovery has not synced; proxies wait until the configuration is valid');
+    const message =
+      warmStart.restoredGroups > 0
+        ? 'discovery has not synced; proxies of the restored groups get the last known good snapshot, and others wait until the configuration is valid'
+        : 'discovery has not synced; proxies wait until the configuration is valid';
+    log.warn({ errors: source.lastErrors().length, restoredGroups: warmStart.restoredGroups }, message);
   }
 
   return {

@@ -171,7 +171,8 @@ export class MeshController {
     this.pendingLinks = [];
     const { registry, policies } = this.options;
     const cause = causeOf(registry.snapshot().revision, policies.current().revision);
-    withSpan('meridian.recompute', { 'meridian.reasons': reasons, 'meridian.cause': cause }, (span) => this.publishAll(span, reasons, cause), links);
+    const attributes = { 'meridian.reasons': reasons, 'meridian.cause': cause };
+    withSpan('meridian.recompute', attributes, (span) => this.publishAll(span, reasons, cause), { links, root: true });
     // Forget encodings that neither this recompute nor the one before used.
     for (const [key, entry] of this.encoded) {
       if (entry.generation < this.generation - 1) this.encoded.delete(key);

@@ -55,8 +55,13 @@ export class PolicyStore {
   private set: PolicySet = { policies: [], revision: revisionOf([]) };
   private setJson = '[]';
   private errors: Diagnostic[] = [];
-  /** The last rejected load. The same load offered again, as at start, is rejected without a second log record. */
+  /**
+   * The last rejected load, and the diagnostics logged for the last rejection since a load was
+   * accepted. The same load, or a candidate with the same errors, offered again, as at start, is
+   * rejected without a second log record.
+   */
   private lastRejected: LoadedDocuments | undefined;
+  private lastRejectedDiagnostics: string | undefined;
   private accepted = false;
   private readonly listeners = new Set<() => void>();
   private readonly kinds: KindRegistry;
@@ -134,19 +139,23 @@ export class PolicyStore {
     const { set, diagnostics } = this.kinds.validate(loaded);
     if (hasErrors(diagnostics)) {
       this.errors = diagnostics;
-      if (loaded === this.lastRejected) return { accepted: false, diagnostics };
+      const formatted = diagnostics.map(formatDiagnosticForLog);
+      const key = formatted.join('\n');
+      if (loaded === this.lastRejected || key === this.lastRejectedDiagnostics) return { accepted: false, diagnostics };
       this.lastRejected = loaded;
+      this.lastRejectedDiagnostics = key;
       this.log.error(
         {
           errorCount: diagnostics.filter((diagnostic) => diagnostic.severity === 'error').length,
           revision: this.set.revision,
-          diagnostics: diagnostics.map(formatDiagnosticForLog),
+          diagnostics: formatted,
         },
         'configuration rejected',
       );
       return { accepted: false, diagnostics };
     }
     const wasRejected = this.errors.length > 0;
+    this.lastRejectedDiagnostics = undefined;
     for (const warning of diagnostics) this.log.warn({ diagnostic: formatDiagnostic(warning) }, 'policies loaded with a warning');
 
     const documents = set.of(trafficPolicyKind).sort((a, b) => (a.name < b.name ? -1 : 1));

@@ -1,2 +1,2 @@
-export { TRACER_NAME, withSpan, linkToActiveSpan } from './spans';
-export { startTracing, parseOtlpEndpoint, otlpEndpointInEnvironment, OTLP_TRACES_PATH, type Tracing, type TracingOptions } from './tracing';
+export { TRACER_NAME, withSpan, linkToActiveSpan, type SpanStart } from './spans';
+export { startTracing, parseOtlpEndpoint, otlpEndpointFromEnvironment, OTLP_TRACES_PATH, type Tracing, type TracingOptions } from './tracing';

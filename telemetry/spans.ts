@@ -1,5 +1,16 @@
 import { context, trace, SpanStatusCode, type Attributes, type Link, type Span } from '@opentelemetry/api';
 
+/** Options of `withSpan` for the start of its span. */
+export interface SpanStart {
+  /** Links to the spans of the causes of the work. */
+  links?: Link[];
+  /**
+   * Starts a new trace even when a span is active. Timers keep the context of the code that set
+   * them, so work that a timer runs later would otherwise become a child of whatever set it.
+   */
+  root?: boolean;
+}
+
 /** Name of the tracer that every Meridian span comes from. */
 export const TRACER_NAME = 'meridian';
 
@@ -9,8 +20,8 @@ export const TRACER_NAME = 'meridian';
  * recorded on the span and thrown again. Without a registered tracer provider the span does
  * nothing and costs little.
  */
-export function withSpan<T>(name: string, attributes: Attributes, work: (span: Span) => T, links?: Link[]): T {
-  return trace.getTracer(TRACER_NAME).startActiveSpan(name, { attributes, links }, (span) => {
+export function withSpan<T>(name: string, attributes: Attributes, work: (span: Span) => T, options: SpanStart = {}): T {
+  return trace.getTracer(TRACER_NAME).startActiveSpan(name, { attributes, links: options.links, root: options.root }, (span) => {
     let result: T;
     try {
       result = work(span);

@@ -44,7 +44,7 @@ export function parseOtlpEndpoint(text: string): string {
   try {
     url = new URL(text);
   } catch {
-    throw new Error(`invalid OTLP endpoint "${text}": expected an http or https URL, for example http://127.0.0.1:4318`);
+    throw new Error(`invalid OTLP endpoint "${text}": not a URL; write it as http://HOST:PORT with a port from 1 to 65535, for example http://127.0.0.1:4318`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new Error(`invalid OTLP endpoint "${text}": the scheme must be http or https (OTLP over HTTP); write it as http://HOST:PORT, for example http://127.0.0.1:4318`);
@@ -53,9 +53,24 @@ export function parseOtlpEndpoint(text: string): string {
   return url.toString();
 }
 
-/** Returns true when the environment sets an OTLP endpoint for traces, as OpenTelemetry SDKs read it. */
-export function otlpEndpointInEnvironment(environment: NodeJS.ProcessEnv = process.env): boolean {
-  return Boolean(environment.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || environment.OTEL_EXPORTER_OTLP_ENDPOINT);
+/**
+ * Returns the traces endpoint that the standard variables set, or undefined when neither is set.
+ * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is the whole URL, and `OTEL_EXPORTER_OTLP_ENDPOINT` a base
+ * URL that gets `/v1/traces` appended, as OpenTelemetry SDKs read them. Throws an error that names
+ * the variable when its value is not an http or https URL.
+ */
+export function otlpEndpointFromEnvironment(environment: NodeJS.ProcessEnv = process.env): string | undefined {
+  const traces = environment.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  const base = environment.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const [variable, value] = traces ? ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', traces] : ['OTEL_EXPORTER_OTLP_ENDPOINT', base];
+  if (!value) return undefined;
+  try {
+    parseOtlpEndpoint(value);
+    if (variable === 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') return value;
+    return `${value.replace(/\/+$/, '')}${OTLP_TRACES_PATH}`;
+  } catch (error) {
+    throw new Error(`${variable}: ${(error as Error).message}`);
+  }
 }
 
 /**
@@ -65,7 +80,9 @@ export function otlpEndpointInEnvironment(environment: NodeJS.ProcessEnv = proce
 export function startTracing(options: TracingOptions): Tracing {
   const logger = options.logger;
   if (logger !== undefined) {
-    const report = (message: string, ...args: unknown[]) => logger.warn({ component: 'tracing', details: args.map(String) }, message);
+    // The SDK passes a message or an error, then details; export failures come as errors.
+    const report = (...args: unknown[]) =>
+      logger.warn({ component: 'tracing', details: args.map(describe) }, 'OpenTelemetry reported a problem; spans may not reach the collector');
     const ignore = () => undefined;
     diag.setLogger({ error: report, warn: report, info: ignore, debug: ignore, verbose: ignore }, DiagLogLevel.WARN);
   }
@@ -87,4 +104,10 @@ export function startTracing(options: TracingOptions): Tracing {
       diag.disable();
     },
   };
+}
+
+function describe(value: unknown): string {
+  if (value instanceof Error) return value.message;
+  if (typeof value === 'string') return value;
+  return JSON.stringify(value) ?? String(value);
 }

@@ -127,8 +127,14 @@ async function assertRegistryView(): Promise<void> {
   assert.equal(missing.status, 404);
   assert.deepEqual(await missing.json(), {
     code: 'ADMIN_SERVICE_NOT_FOUND',
-    message: 'service "echo.tset" is not in the registry; did you mean "echo.test"?; known services: echo.test, unchecked.test',
+    message: 'service "echo.tset" is not in the registry (known services: echo.test, unchecked.test); did you mean "echo.test"?',
   });
+  const hostname = await fetch(`http://127.0.0.1:${meridian.adminPort}/debug/endpoints?service=echo`);
+  assert.equal(hostname.status, 404);
+  assert.match(((await hostname.json()) as { message: string }).message, /services are named in full, such as "echo\.test"$/);
+  const empty = await fetch(`http://127.0.0.1:${meridian.adminPort}/debug/endpoints?service=`);
+  assert.equal(empty.status, 400);
+  assert.match(((await empty.json()) as { message: string }).message, /^empty service name; pass \?service=NAME/);
 }
 
 /** Polls until every one of `count` calls reaches `name`; returns the time it took. */

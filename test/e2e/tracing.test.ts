@@ -93,6 +93,8 @@ test('endpoint edit traces from reload to push', async () => {
     recompute.links.map((link) => link.context.spanId),
     [update.spanContext().spanId],
   );
+  assert.equal(recompute.parentSpanContext, undefined, 'the recompute starts a trace of its own');
+  assert.notEqual(recompute.spanContext().traceId, update.spanContext().traceId);
   assert.deepEqual(recompute.attributes['meridian.reasons'], ['registry']);
   assert.match(String(recompute.attributes['meridian.cause']), /^registry=\d+ policy=[0-9a-f]{12}$/);
   assert.equal(recompute.attributes['meridian.changed_groups'], 1);

@@ -78,8 +78,15 @@ describe('PolicyStore', () => {
     assert.equal(store.offer(loaded).accepted, false, 'the repeated load is rejected too');
     assert.equal(records.filter((record) => record.msg === 'configuration rejected').length, 1);
 
-    // A new load of the same files is another offer, which is logged.
+    // Another load with the same errors, such as a candidate built from the same folder, is not logged again.
     assert.equal(store.offer(await new DocumentLoader().load([folder])).accepted, false);
+    assert.equal(records.filter((record) => record.msg === 'configuration rejected').length, 1);
+
+    // Once a load is accepted, the same mistake made again is logged again.
+    await writeConfig(folder, POLICY_LINES);
+    assert.equal(store.offer(await loader.load([folder])).accepted, true);
+    await writeConfig(folder, replaceLine(POLICY_LINES, 12, '        to: [eu-cnetral]'));
+    assert.equal(store.offer(await loader.load([folder])).accepted, false);
     assert.equal(records.filter((record) => record.msg === 'configuration rejected').length, 2);
   });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
-import { linkToActiveSpan, parseOtlpEndpoint, startTracing, withSpan, type Tracing } from '../../telemetry';
+import { linkToActiveSpan, otlpEndpointFromEnvironment, parseOtlpEndpoint, startTracing, withSpan, type Tracing } from '../../telemetry';
 
 const exporter = new InMemorySpanExporter();
 let tracing: Tracing;
@@ -22,10 +22,23 @@ test('OTLP endpoint gets the traces path', () => {
 });
 
 test('invalid OTLP endpoints are rejected', () => {
-  assert.throws(() => parseOtlpEndpoint('127.0.0.1:4318'), /invalid OTLP endpoint "127\.0\.0\.1:4318": expected an http or https URL/);
+  assert.throws(() => parseOtlpEndpoint('127.0.0.1:4318'), /invalid OTLP endpoint "127\.0\.0\.1:4318": not a URL; write it as http:\/\/HOST:PORT/);
+  assert.throws(() => parseOtlpEndpoint('http://127.0.0.1:99999'), /not a URL; write it as http:\/\/HOST:PORT with a port from 1 to 65535/);
   assert.throws(() => parseOtlpEndpoint('localhost:4318'), /invalid OTLP endpoint "localhost:4318": the scheme must be http or https \(OTLP over HTTP\); write it as http:\/\/HOST:PORT/);
-  assert.throws(() => parseOtlpEndpoint('collector'), /invalid OTLP endpoint "collector": expected an http or https URL, for example http:\/\/127\.0\.0\.1:4318/);
+  assert.throws(() => parseOtlpEndpoint('collector'), /invalid OTLP endpoint "collector": not a URL/);
   assert.throws(() => parseOtlpEndpoint('grpc://127.0.0.1:4317'), /the scheme must be http or https/);
+});
+
+test('OTLP endpoint from the environment', () => {
+  assert.equal(otlpEndpointFromEnvironment({}), undefined);
+  assert.equal(otlpEndpointFromEnvironment({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318/' }), 'http://127.0.0.1:4318/v1/traces');
+  assert.equal(otlpEndpointFromEnvironment({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318/otlp' }), 'http://127.0.0.1:4318/otlp/v1/traces');
+  assert.equal(
+    otlpEndpointFromEnvironment({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://base:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/custom' }),
+    'http://127.0.0.1:4318/custom',
+    'the traces variable wins and is used as it is',
+  );
+  assert.throws(() => otlpEndpointFromEnvironment({ OTEL_EXPORTER_OTLP_ENDPOINT: 'nonsense' }), /^Error: OTEL_EXPORTER_OTLP_ENDPOINT: invalid OTLP endpoint "nonsense": not a URL/);
 });
 
 test('withSpan nests and links spans', () => {
@@ -38,7 +51,7 @@ test('withSpan nests and links spans', () => {
     return 42;
   });
   assert.equal(value, 42);
-  withSpan('linked', {}, () => undefined, [link!]);
+  withSpan('linked', {}, () => undefined, { links: [link!] });
 
   const spans = exporter.getFinishedSpans();
   const byName = new Map(spans.map((span) => [span.name, span]));
