@@ -146,7 +146,7 @@
     return node;
   }
 
-  /** A status label. Its text names the status, and the colour only repeats it. */
+  /** Returns a status label. Its text names the status, and the colour only repeats it. */
   function badge(kind, text) {
     return element('span', { className: `badge badge-${kind}` }, text);
   }
