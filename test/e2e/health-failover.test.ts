@@ -9,6 +9,7 @@ import { Prober, waveWindowMs } from '../../health';
 import { HEALTH_CHECK_DEFAULTS } from '../../policy';
 import { eventually, XdsEchoClient } from '../helpers/backends';
 import { HealthEchoBackend, NOT_SERVING, SERVING } from '../helpers/health-backends';
+import { policyYaml, serviceYaml, yamlFile } from '../helpers/mesh-yaml';
 
 require('@grpc/grpc-js-xds').register();
 
@@ -29,42 +30,22 @@ const WAVE_WINDOW_MS = waveWindowMs(
 );
 
 function meshYaml(ports: { a: number; b: number }): string {
-  return `apiVersion: meridian.io/v1alpha1
-kind: ServiceEndpoints
-metadata:
-  name: echo.test
-spec:
-  port: 8080
-  protocol: grpc
-  endpoints:
-    - { address: 127.0.0.1, port: ${ports.a}, cluster: k8s-r1, locality: { region: r1, zone: r1-a } }
-    - { address: 127.0.0.1, port: ${ports.b}, cluster: k8s-r1, locality: { region: r1, zone: r1-b } }
----
-apiVersion: meridian.io/v1alpha1
-kind: ServiceEndpoints
-metadata:
-  name: unchecked.test
-spec:
-  port: 8080
-  protocol: grpc
-  endpoints:
-    - { address: 127.0.0.1, port: 1, cluster: k8s-r1, network: net-1, weight: 3, labels: { version: v2 } }
----
-apiVersion: meridian.io/v1alpha1
-kind: TrafficPolicy
-metadata:
-  name: echo
-spec:
-  service: echo.test
-  hostnames: [echo]
-  healthCheck:
-    protocol: grpc
-    interval: ${INTERVAL_MS}ms
-    timeout: 150ms
-    unhealthyThreshold: ${UNHEALTHY_THRESHOLD}
-    healthyThreshold: ${HEALTHY_THRESHOLD}
-    holdDown: 0s
-`;
+  return yamlFile(
+    serviceYaml('echo.test', [
+      { port: ports.a, cluster: 'k8s-r1', region: 'r1', zone: 'r1-a' },
+      { port: ports.b, cluster: 'k8s-r1', region: 'r1', zone: 'r1-b' },
+    ]),
+    serviceYaml('unchecked.test', [{ port: 1, cluster: 'k8s-r1', extra: 'network: net-1, weight: 3, labels: { version: v2 }' }]),
+    policyYaml('echo', 'echo.test', ['echo'], [
+      'healthCheck:',
+      '  protocol: grpc',
+      `  interval: ${INTERVAL_MS}ms`,
+      '  timeout: 150ms',
+      `  unhealthyThreshold: ${UNHEALTHY_THRESHOLD}`,
+      `  healthyThreshold: ${HEALTHY_THRESHOLD}`,
+      '  holdDown: 0s',
+    ]),
+  );
 }
 
 let folder: string;

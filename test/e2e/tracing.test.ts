@@ -12,28 +12,17 @@ import { startMeridian, type RunningMeridian } from '../../controller';
 import { startTracing, type Tracing } from '../../telemetry';
 import { TYPE_URL } from '../../xds';
 import { waitFor } from '../config/fixtures';
+import { policyYaml, serviceYaml, yamlFile } from '../helpers/mesh-yaml';
 import { XdsDriver } from '../helpers/xds-driver';
 
 function meshYaml(port: number): string {
-  return `apiVersion: meridian.io/v1alpha1
-kind: ServiceEndpoints
-metadata:
-  name: echo.test
-spec:
-  port: 8080
-  protocol: grpc
-  endpoints:
-    - { address: 127.0.0.1, port: 50051, cluster: k8s-r1, locality: { region: r1, zone: r1-a } }
-    - { address: 127.0.0.1, port: ${port}, cluster: k8s-r1, locality: { region: r1, zone: r1-b } }
----
-apiVersion: meridian.io/v1alpha1
-kind: TrafficPolicy
-metadata:
-  name: echo
-spec:
-  service: echo.test
-  hostnames: [echo]
-`;
+  return yamlFile(
+    serviceYaml('echo.test', [
+      { port: 50051, cluster: 'k8s-r1', region: 'r1', zone: 'r1-a' },
+      { port, cluster: 'k8s-r1', region: 'r1', zone: 'r1-b' },
+    ]),
+    policyYaml('echo', 'echo.test', ['echo']),
+  );
 }
 
 const NODE = { id: 'sidecar-traced', cluster: 'shop', locality: { region: 'r1', zone: 'r1-a' } };

@@ -7,28 +7,17 @@ import pino from 'pino';
 import { startMeridian, type RunningMeridian } from '../../controller';
 import type { DiscoverySource, Service } from '../../discovery';
 import { messageType, TYPE_URL } from '../../xds';
+import { policyYaml, serviceYaml, yamlFile } from '../helpers/mesh-yaml';
 import { XdsDriver, type ObservedResponse } from '../helpers/xds-driver';
 
-const MESH = `apiVersion: meridian.io/v1alpha1
-kind: ServiceEndpoints
-metadata:
-  name: echo.test
-spec:
-  port: 8080
-  protocol: grpc
-  endpoints:
-    - { address: 127.0.0.1, port: 50051, cluster: k8s-r1, locality: { region: r1, zone: r1-a } }
-    - { address: 127.0.0.1, port: 50052, cluster: k8s-r1, locality: { region: r1, zone: r1-b } }
-    - { address: 127.0.0.1, port: 50053, cluster: k8s-r2, locality: { region: r2, zone: r2-c } }
----
-apiVersion: meridian.io/v1alpha1
-kind: TrafficPolicy
-metadata:
-  name: echo
-spec:
-  service: echo.test
-  hostnames: [echo]
-`;
+const MESH = yamlFile(
+  serviceYaml('echo.test', [
+    { port: 50051, cluster: 'k8s-r1', region: 'r1', zone: 'r1-a' },
+    { port: 50052, cluster: 'k8s-r1', region: 'r1', zone: 'r1-b' },
+    { port: 50053, cluster: 'k8s-r2', region: 'r2', zone: 'r2-c' },
+  ]),
+  policyYaml('echo', 'echo.test', ['echo']),
+);
 
 /** A discovery source that reports nothing and syncs only after `delayMs`, like a slow Kubernetes API. */
 class SlowSource implements DiscoverySource {
@@ -211,7 +200,9 @@ async function saveSnapshot(): Promise<void> {
 test('broken policy at restart keeps services', async () => {
   await saveSnapshot();
   // A typo in the TrafficPolicy: the services are valid, and the revision in force has a valid policy.
-  await writeFile(join(folder, 'mesh.yaml'), MESH.replace('hostnames: [echo]', 'hostnamez: [echo]'));
+  const broken = MESH.replace('hostnames: [echo]', 'hostnamez: [echo]');
+  assert.notEqual(broken, MESH);
+  await writeFile(join(folder, 'mesh.yaml'), broken);
   const meridian = await start([], 400);
   const client = connect(meridian, 'sidecar-policy-typo');
   const responses = await client.settle();
@@ -231,7 +222,9 @@ test('broken policy at restart keeps services', async () => {
 test('restored snapshot outlives sync timeout', async () => {
   await saveSnapshot();
   // An invalid port in the ServiceEndpoints document: the static source cannot sync at all.
-  await writeFile(join(folder, 'mesh.yaml'), MESH.replace('port: 50053', 'port: 70000'));
+  const broken = MESH.replace('port: 50053', 'port: 70000');
+  assert.notEqual(broken, MESH);
+  await writeFile(join(folder, 'mesh.yaml'), broken);
   const meridian = await start([], 400);
   const client = connect(meridian, NODE.id);
   const responses = await client.settle();
