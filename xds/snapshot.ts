@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { ALL_TYPE_URLS, messageType, messageNameOf, type TypeUrl } from './protos';
 import { referencesOf, type ResourceRef } from './references';
 
@@ -30,7 +30,7 @@ export interface Snapshot {
 
 /** Content hash truncated to 16 hex characters (64 bits), enough to tell versions apart. */
 export function contentHash(data: Uint8Array | string): string {
-  return createHash('sha256').update(data).digest('hex').slice(0, 16);
+  return hash('sha256', data, 'hex').slice(0, 16);
 }
 
 /**

@@ -1,8 +1,7 @@
-import { hash } from 'node:crypto';
 import type { StreamInfo } from './hooks';
 import { memoized } from './memo';
 import type { TypeUrl } from './protos';
-import { versionOfResources, type EncodedResource, type TypeSnapshot } from './snapshot';
+import { contentHash, versionOfResources, type EncodedResource, type TypeSnapshot } from './snapshot';
 import { WILDCARD_TYPES, XdsStream, type KnownResource, type ResourceView, type StreamContext, type TypeState, type XdsCall } from './stream-base';
 import { appendNonce, encodeDiscoveryResponse, type DiscoveryRequest } from './wire';
 
@@ -31,7 +30,7 @@ interface SotwTypeState extends TypeState {
   sentVersion?: string;
   /** The subscription of the last response, to detect when names change. */
   sentNamesKey?: string;
-  /** SHA-1 of the encoded `resource_names` of the latest request, to skip an unchanged subscription without decoding it. */
+  /** `contentHash` of the encoded `resource_names` of the latest request, to skip an unchanged subscription without decoding it. */
   requestedNamesDigest?: string;
 }
 
@@ -111,8 +110,8 @@ export class SotwStream extends XdsStream<DiscoveryRequest> {
     // An ACK repeats the names of the request before it, so equal bytes skip decoding them.
     const encoded = request.resourceNamesBytes;
     if (encoded !== undefined) {
-      // A digest, not a copy: an idle stream keeps 28 characters instead of every name it requested.
-      const digest = hash('sha1', encoded, 'base64');
+      // A digest, not a copy: an idle stream keeps 16 characters instead of every name it requested.
+      const digest = contentHash(encoded);
       if (digest === state.requestedNamesDigest) return;
       state.requestedNamesDigest = digest;
     }

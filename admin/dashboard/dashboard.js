@@ -289,10 +289,10 @@
       return;
     }
     const server = new URL('.', window.location.href).href;
-    const shown = state.lastReadAt
+    const staleNote = state.lastReadAt
       ? t('errors.showingOld', { time: state.formats.dateTime.format(state.lastReadAt) })
       : t('errors.nothingShown');
-    const text = `${t('errors.unreachable', { server, detail: state.unreachable })} ${shown}`;
+    const text = `${t('errors.unreachable', { server, detail: state.unreachable })} ${staleNote}`;
     // role="alert" announces every change, so an unchanged message is not written again.
     if (banner.textContent !== text) banner.textContent = text;
     banner.hidden = false;
@@ -508,7 +508,7 @@
         element('td', null, partition.to),
       ),
     );
-    const held = (view.held || []).map((change) =>
+    const heldRows = (view.held || []).map((change) =>
       element(
         'tr',
         { className: 'row-warn' },
@@ -520,7 +520,7 @@
     );
     replaceBody('probers-table', probers, emptyRow(2, t('health.noProbers')));
     replaceBody('partitions-table', partitions, emptyRow(3, t('health.noPartitions')));
-    replaceBody('held-table', held, emptyRow(4, t('health.noHeld')));
+    replaceBody('held-table', heldRows, emptyRow(4, t('health.noHeld')));
   }
 
   function replaceBody(tableId, rows, empty) {

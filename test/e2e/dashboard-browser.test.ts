@@ -31,9 +31,9 @@ async function rowCells(page: Page, table: string, text: string): Promise<string
 
 /** Asserts that every element with a data-i18n key shows that key's message. */
 async function assertTranslated(page: Page, messages: Messages): Promise<void> {
-  const shown = await page.$$eval('[data-i18n]', (elements) => elements.map((element) => [element.getAttribute('data-i18n'), element.textContent ?? '']));
-  assert.ok(shown.length > 50, `only ${shown.length} translated elements`);
-  for (const [key, text] of shown) assert.equal(text, messages[key!], `text of ${key}`);
+  const translated = await page.$$eval('[data-i18n]', (elements) => elements.map((element) => [element.getAttribute('data-i18n'), element.textContent ?? '']));
+  assert.ok(translated.length > 50, `only ${translated.length} translated elements`);
+  for (const [key, text] of translated) assert.equal(text, messages[key!], `text of ${key}`);
 }
 
 test('dashboard in headless Chromium', { timeout: 120_000 }, async (t) => {
